@@ -1,0 +1,57 @@
+import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
+import { gruGatesBackwardTs, gruGatesForwardTs, lstmGatesBackwardTs, lstmGatesForwardTs } from './gates.js';
+import { gemmTs } from './gemm.js';
+import { unaryTs } from './pointwise.js';
+
+/** The TypeScript "packed" matrix is a contiguous copy of op(B) in [k, n] layout. */
+class TsPacked implements PackedMatrix {
+  data: FloatArray | null;
+  constructor(
+    readonly k: number,
+    readonly n: number,
+    readonly dtype: DType,
+    data: FloatArray,
+  ) {
+    this.data = data;
+  }
+  dispose(): void {
+    this.data = null;
+  }
+}
+
+function packBTs(
+  transB: boolean,
+  k: number,
+  n: number,
+  b: FloatArray,
+  bOff: number,
+  ldb: number,
+): PackedMatrix {
+  const dtype: DType = b instanceof Float64Array ? 'float64' : 'float32';
+  const out = dtype === 'float64' ? new Float64Array(k * n) : new Float32Array(k * n);
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < n; j++) out[p * n + j] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+  }
+  return new TsPacked(k, n, dtype, out);
+}
+
+/** The portable reference backend: plain TypeScript over typed arrays, float32 and float64. */
+export const tsKernels: Kernels = {
+  name: 'ts',
+  alloc(n: number, dtype: DType): FloatArray {
+    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  },
+  free(): void {},
+  gemm: gemmTs,
+  packB: packBTs,
+  gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate): void {
+    const p = packed as TsPacked;
+    if (!p.data) throw new Error('gemmPacked: the packed matrix was disposed');
+    gemmTs(false, false, m, p.n, p.k, a, aOff, lda, p.data, 0, p.n, c, cOff, ldc, accumulate);
+  },
+  unary: unaryTs,
+  lstmGatesForward: lstmGatesForwardTs,
+  lstmGatesBackward: lstmGatesBackwardTs,
+  gruGatesForward: gruGatesForwardTs,
+  gruGatesBackward: gruGatesBackwardTs,
+};

@@ -1,0 +1,186 @@
+/**
+ * The kernel backend interface: pure numeric functions over typed arrays.
+ *
+ * Conventions (every backend):
+ * - Matrices are row-major. A buffer is addressed as (array, offset) in elements, so one large
+ *   workspace can hold many matrices and per-step calls never allocate.
+ * - Kernels never allocate in their hot loop and never keep references to caller arrays, except
+ *   `PackedMatrix`, which owns a copy of the packed weights until `dispose()`.
+ * - float64 arrays are always accepted; a backend may hand them to the TypeScript kernels.
+ * - The wasm backend is fastest when the arrays are views returned by its own `alloc` (they live in
+ *   its WebAssembly memory); any other Float32Array is copied in and out around the call.
+ */
+export type FloatArray = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+/** The right-hand operand of a GEMM, packed once (e.g. W_hh for a whole sequence). */
+export interface PackedMatrix {
+  /** Rows of the logical operand op(B): the reduction dimension. */
+  readonly k: number;
+  /** Columns of op(B). */
+  readonly n: number;
+  readonly dtype: DType;
+  /** Releases backend memory. Using the matrix afterwards throws. */
+  dispose(): void;
+}
+
+/** Activation applied in the generic gate kernels and the ONNX operators. */
+export type ActivationKind =
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'affine'
+  | 'leakyrelu'
+  | 'thresholdedrelu'
+  | 'scaledtanh'
+  | 'hardsigmoid'
+  | 'elu'
+  | 'softsign'
+  | 'softplus';
+
+export interface Kernels {
+  readonly name: 'ts' | 'wasm';
+
+  /**
+   * Workspace for kernels: a zeroed array of `n` elements. On the wasm backend a float32 workspace
+   * lives in the WebAssembly memory (free it with `free`); elsewhere it is an ordinary typed array.
+   */
+  alloc(n: number, dtype: DType): FloatArray;
+  /** Returns a workspace from `alloc` to the backend. A no-op for ordinary arrays. */
+  free(a: FloatArray): void;
+
+  /**
+   * C[m, n] = (accumulate ? C : 0) + op(A) · op(B), where op(A) is [m, k] (A stored [k, m] when
+   * transA) and op(B) is [k, n] (B stored [n, k] when transB). lda/ldb/ldc are row strides.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    aOff: number,
+    lda: number,
+    b: FloatArray,
+    bOff: number,
+    ldb: number,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void;
+
+  /** Packs op(B) ([k, n]; B stored [n, k] when transB) for repeated `gemmPacked` calls. */
+  packB(transB: boolean, k: number, n: number, b: FloatArray, bOff: number, ldb: number): PackedMatrix;
+
+  /** C[m, n] = (accumulate ? C : 0) + A[m, k] · packed, A and C row-major with strides lda, ldc. */
+  gemmPacked(
+    m: number,
+    a: FloatArray,
+    aOff: number,
+    lda: number,
+    packed: PackedMatrix,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void;
+
+  /** y[i] = f(x[i]) for i < n; x and y may be the same array and offset. */
+  unary(
+    op: 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu',
+    n: number,
+    x: FloatArray,
+    xOff: number,
+    y: FloatArray,
+    yOff: number,
+  ): void;
+
+  /**
+   * One LSTM step, pointwise part (PyTorch gate order i, f, g, o), for `rows` rows of H units.
+   * `gates` holds the pre-activations [rows, 4H] on entry and the post-activations
+   * (sigmoid i, f, o; tanh g) on return. c = f*cPrev + i*g; tc = tanh(c); h = o*tc.
+   * `c`, `tc`, `h` are [rows, H]. cPrev may alias c only if it is not needed later.
+   */
+  lstmGatesForward(
+    rows: number,
+    hidden: number,
+    gates: FloatArray,
+    gOff: number,
+    cPrev: FloatArray,
+    cpOff: number,
+    c: FloatArray,
+    cOff: number,
+    tc: FloatArray,
+    tcOff: number,
+    h: FloatArray,
+    hOff: number,
+  ): void;
+
+  /**
+   * Backward of `lstmGatesForward`. Inputs: post-activation gates [rows, 4H], cPrev, tc, dh (the
+   * total gradient reaching h) and dc (the gradient reaching c from step t+1; updated in place to
+   * the total gradient of c_t and then replaced by dcPrev = dc_total * f). Output: dGates [rows, 4H],
+   * the gradient w.r.t. the gate pre-activations.
+   */
+  lstmGatesBackward(
+    rows: number,
+    hidden: number,
+    gates: FloatArray,
+    gOff: number,
+    cPrev: FloatArray,
+    cpOff: number,
+    tc: FloatArray,
+    tcOff: number,
+    dh: FloatArray,
+    dhOff: number,
+    dc: FloatArray,
+    dcOff: number,
+    dGates: FloatArray,
+    dgOff: number,
+  ): void;
+
+  /**
+   * One GRU step, pointwise part (PyTorch: gate order r, z, n, reset applied after the matmul).
+   * xg [rows, 3H]: x·W_ihᵀ + b_ih; hg [rows, 3H]: hPrev·W_hhᵀ + b_hh. On return xg holds the
+   * post-activations r, z, n, and hg keeps its n block (needed by the backward).
+   * r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r*hn), h = (1-z)*n + z*hPrev.
+   */
+  gruGatesForward(
+    rows: number,
+    hidden: number,
+    xg: FloatArray,
+    xgOff: number,
+    hg: FloatArray,
+    hgOff: number,
+    hPrev: FloatArray,
+    hpOff: number,
+    h: FloatArray,
+    hOff: number,
+  ): void;
+
+  /**
+   * Backward of `gruGatesForward`. Given post-activations (xg), hg's n block, hPrev and dh:
+   * writes dXg [rows, 3H] (gradient of x·W_ihᵀ + b_ih), dHg [rows, 3H] (gradient of
+   * hPrev·W_hhᵀ + b_hh) and dhPrev = dh * z (the direct path; the caller adds dHg · W_hh).
+   */
+  gruGatesBackward(
+    rows: number,
+    hidden: number,
+    xg: FloatArray,
+    xgOff: number,
+    hg: FloatArray,
+    hgOff: number,
+    hPrev: FloatArray,
+    hpOff: number,
+    dh: FloatArray,
+    dhOff: number,
+    dXg: FloatArray,
+    dxOff: number,
+    dHg: FloatArray,
+    dhgOff: number,
+    dhPrev: FloatArray,
+    dhpOff: number,
+  ): void;
+}
