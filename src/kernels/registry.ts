@@ -1,0 +1,56 @@
+import { BackendError } from '../util/errors.js';
+import { tsKernels } from './ts/index.js';
+import type { Kernels } from './types.js';
+
+export type BackendName = 'ts' | 'wasm';
+
+const loaders: Partial<Record<BackendName, () => Kernels | null>> = { ts: () => tsKernels };
+let current: Kernels | null = null;
+
+/** Registers a backend loader (the wasm loader registers itself; see kernels/wasm). */
+export function registerBackend(name: BackendName, load: () => Kernels | null): void {
+  loaders[name] = load;
+  if (current === null || current.name === name) current = null;
+}
+
+function envBackend(): string | undefined {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return p?.env?.RECUR_BACKEND;
+}
+
+function load(name: BackendName): Kernels | null {
+  const l = loaders[name];
+  return l ? l() : null;
+}
+
+/** The kernels in use: `RECUR_BACKEND` (ts | wasm) if set, else wasm where WebAssembly SIMD works, else ts. */
+export function kernels(): Kernels {
+  if (current) return current;
+  const want = envBackend();
+  if (want !== undefined && want !== '') {
+    if (want !== 'ts' && want !== 'wasm') {
+      throw new BackendError(`RECUR_BACKEND must be 'ts' or 'wasm', got ${JSON.stringify(want)}`);
+    }
+    const k = load(want);
+    if (!k) throw new BackendError(`RECUR_BACKEND=${want}: that backend is not available here`);
+    current = k;
+    return k;
+  }
+  current = load('wasm') ?? tsKernels;
+  return current;
+}
+
+/** Selects the backend for everything that follows; throws if it cannot load here. */
+export function setBackend(name: BackendName): void {
+  if (name !== 'ts' && name !== 'wasm') {
+    throw new BackendError(`setBackend: name must be 'ts' or 'wasm', got ${JSON.stringify(name)}`);
+  }
+  const k = load(name);
+  if (!k) throw new BackendError(`setBackend: the ${name} backend is not available (WebAssembly SIMD missing?)`);
+  current = k;
+}
+
+/** The name of the backend in use. */
+export function getBackend(): BackendName {
+  return kernels().name;
+}
