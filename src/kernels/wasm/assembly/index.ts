@@ -1,0 +1,18 @@
+// Entry point of the wasm kernel module (compiled twice: relaxed-SIMD and plain SIMD).
+//
+// Built with `--runtime stub --importMemory --sharedMemory`: the module owns no heap. All
+// buffers are allocated by the TypeScript side (src/kernels/wasm/allocator.ts) above
+// `heapBase()`, and every export takes byte addresses into the shared memory.
+
+export { gemmPacked, packB, transposeA } from './gemm';
+export { gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, unary } from './gates';
+
+/** First byte past the module's static data; the TypeScript allocator starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** 1 when this build uses relaxed-SIMD fused multiply-add, else 0 (reported by wasmInfo). */
+export function isRelaxed(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
