@@ -69,7 +69,8 @@ export function checkInt(v: unknown, fn: string, arg: string): number {
 }
 
 export function checkBool(v: unknown, fn: string, arg: string): boolean {
-  if (typeof v !== 'boolean') throw new ConfigError(`${fn}: ${arg} must be true or false, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    throw new ConfigError(`${fn}: ${arg} must be true or false, got ${describe(v)}`);
   return v;
 }
 
@@ -88,7 +89,9 @@ export function checkKeys(options: object, allowed: readonly string[], fn: strin
   }
   for (const k of Object.keys(options)) {
     if (!allowed.includes(k)) {
-      throw new ConfigError(`${fn}: unknown option ${JSON.stringify(k)}; expected one of ${allowed.join(', ')}`);
+      throw new ConfigError(
+        `${fn}: unknown option ${JSON.stringify(k)}; expected one of ${allowed.join(', ')}`,
+      );
     }
   }
 }
