@@ -80,7 +80,10 @@ describe('autograd', () => {
   });
   it('gradcheck detects a wrong backward', () => {
     const wrong = (x: ReturnType<typeof tensor>) => {
-      const y = tensor(Array.from(x.data, (v) => v * v), { dtype: 'float64' });
+      const y = tensor(
+        Array.from(x.data, (v) => v * v),
+        { dtype: 'float64' },
+      );
       record('badSquare', [x], [y], (g) => [mul(g[0]!, x)]); // should be 2x
       return y;
     };

@@ -52,7 +52,9 @@ export function backwardMany(roots: Tensor[], grads: Tensor[]): void {
   const leafGrads = new Map<Tensor, Tensor>();
   const deliver = (t: Tensor, g: Tensor, where: string): void => {
     if (!sameShape(t.shape, g.shape)) {
-      throw new ShapeError(`backward: ${where} produced a gradient of shape ${fmtShape(g.shape)} for a tensor of shape ${fmtShape(t.shape)}`);
+      throw new ShapeError(
+        `backward: ${where} produced a gradient of shape ${fmtShape(g.shape)} for a tensor of shape ${fmtShape(t.shape)}`,
+      );
     }
     if (t.dtype !== g.dtype) {
       throw new ShapeError(`backward: ${where} produced a ${g.dtype} gradient for a ${t.dtype} tensor`);
@@ -70,7 +72,9 @@ export function backwardMany(roots: Tensor[], grads: Tensor[]): void {
   };
   for (let i = 0; i < roots.length; i++) {
     if (!roots[i].requiresGrad) {
-      throw new ConfigError('backward: the tensor does not require grad (no input of its computation has requiresGrad)');
+      throw new ConfigError(
+        'backward: the tensor does not require grad (no input of its computation has requiresGrad)',
+      );
     }
     deliver(roots[i], grads[i], 'the seed gradient');
   }

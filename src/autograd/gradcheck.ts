@@ -41,7 +41,9 @@ export function gradcheck(
   const rtol = options.rtol ?? 1e-4;
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i].dtype !== 'float64') {
-      throw new DTypeError(`gradcheck: input ${i} must be float64 for finite differences, got ${inputs[i].dtype}`);
+      throw new DTypeError(
+        `gradcheck: input ${i} must be float64 for finite differences, got ${inputs[i].dtype}`,
+      );
     }
   }
   const asList = (o: Tensor | Tensor[]): Tensor[] => (Array.isArray(o) ? o : [o]);

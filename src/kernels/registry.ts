@@ -46,7 +46,8 @@ export function setBackend(name: BackendName): void {
     throw new BackendError(`setBackend: name must be 'ts' or 'wasm', got ${JSON.stringify(name)}`);
   }
   const k = load(name);
-  if (!k) throw new BackendError(`setBackend: the ${name} backend is not available (WebAssembly SIMD missing?)`);
+  if (!k)
+    throw new BackendError(`setBackend: the ${name} backend is not available (WebAssembly SIMD missing?)`);
   current = k;
 }
 

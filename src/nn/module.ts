@@ -1,4 +1,4 @@
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { CheckpointError, ConfigError, fmtShape } from '../util/errors.js';
 import { sameShape } from '../util/shape.js';
 
@@ -96,7 +96,9 @@ export abstract class Module {
       const t = src.get(name);
       if (!t) continue;
       if (!sameShape(t.shape, p.shape)) {
-        throw new CheckpointError(`${where}: ${name} must have shape ${fmtShape(p.shape)}, got ${fmtShape(t.shape)}`);
+        throw new CheckpointError(
+          `${where}: ${name} must have shape ${fmtShape(p.shape)}, got ${fmtShape(t.shape)}`,
+        );
       }
       const d = p.data;
       const s = t.data;

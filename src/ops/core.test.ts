@@ -11,7 +11,8 @@ import { mean, sum } from './reduce.js';
 import { permute, reshape, transpose } from './shape.js';
 import { exp, log, relu, sigmoid, tanh } from './unary.js';
 
-const f64 = (shape: number[], seed: number) => randn(shape, { dtype: 'float64', rng: new Rng(seed), requiresGrad: true });
+const f64 = (shape: number[], seed: number) =>
+  randn(shape, { dtype: 'float64', rng: new Rng(seed), requiresGrad: true });
 
 function assertGrad(report: ReturnType<typeof gradcheck>): void {
   assert.ok(report.ok, `gradcheck failed: ${JSON.stringify(report)}`);
@@ -20,19 +21,36 @@ function assertGrad(report: ReturnType<typeof gradcheck>): void {
 
 describe('element-wise binary ops', () => {
   it('add broadcasts [2,3] + [3] and [2,1] + [1,3]', () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
-    assert.deepEqual(add(a, tensor([10, 20, 30])).toArray(), [[11, 22, 33], [14, 25, 36]]);
-    assert.deepEqual(add(tensor([[1], [2]]), tensor([[10, 20, 30]])).toArray(), [[11, 21, 31], [12, 22, 32]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    assert.deepEqual(add(a, tensor([10, 20, 30])).toArray(), [
+      [11, 22, 33],
+      [14, 25, 36],
+    ]);
+    assert.deepEqual(add(tensor([[1], [2]]), tensor([[10, 20, 30]])).toArray(), [
+      [11, 21, 31],
+      [12, 22, 32],
+    ]);
   });
   it('number operands broadcast as scalars', () => {
     assert.deepEqual(sub(1, tensor([1, 2])).toArray(), [0, -1]);
     assert.deepEqual(div(tensor([2, 4]), 2).toArray(), [1, 2]);
   });
   it('rejects incompatible shapes and mixed dtypes with a named error', () => {
-    assert.throws(() => add(tensor([1, 2, 3]), tensor([1, 2])), (e: Error) => e instanceof ShapeError && /add: shapes \[3\] and \[2\]/.test(e.message));
+    assert.throws(
+      () => add(tensor([1, 2, 3]), tensor([1, 2])),
+      (e: Error) => e instanceof ShapeError && /add: shapes \[3\] and \[2\]/.test(e.message),
+    );
     assert.throws(() => mul(tensor([1]), tensor([1], { dtype: 'float64' })), DTypeError);
   });
-  for (const [name, fn] of [['add', add], ['sub', sub], ['mul', mul], ['div', div]] as const) {
+  for (const [name, fn] of [
+    ['add', add],
+    ['sub', sub],
+    ['mul', mul],
+    ['div', div],
+  ] as const) {
     it(`${name} passes gradcheck with broadcasting on both sides`, () => {
       assertGrad(gradcheck((a, b) => fn(a, b), [f64([2, 1, 3], 1), f64([4, 1], 2)]));
       assertGrad(gradcheck((a, b) => fn(a, add(b, 3)), [f64([3, 4], 3), f64([4], 4)]));
@@ -48,16 +66,35 @@ describe('unary ops', () => {
     const s = sigmoid(tensor([-800, 800], { dtype: 'float64' })).toArray();
     assert.deepEqual(s, [0, 1]);
   });
-  for (const [name, fn] of [['exp', exp], ['tanh', tanh], ['sigmoid', sigmoid], ['relu', relu]] as const) {
+  for (const [name, fn] of [
+    ['exp', exp],
+    ['tanh', tanh],
+    ['sigmoid', sigmoid],
+    ['relu', relu],
+  ] as const) {
     it(`${name} passes gradcheck`, () => assertGrad(gradcheck(fn, [f64([3, 4], 5)])));
   }
-  it('log passes gradcheck on positive input', () => assertGrad(gradcheck((x) => log(exp(x)), [f64([5], 6)])));
+  it('log passes gradcheck on positive input', () =>
+    assertGrad(gradcheck((x) => log(exp(x)), [f64([5], 6)])));
 });
 
 describe('matmul', () => {
   it('computes a 2x3 by 3x2 product', () => {
-    const y = matmul(tensor([[1, 2, 3], [4, 5, 6]]), tensor([[1, 0], [0, 1], [1, 1]]));
-    assert.deepEqual(y.toArray(), [[4, 5], [10, 11]]);
+    const y = matmul(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      tensor([
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]),
+    );
+    assert.deepEqual(y.toArray(), [
+      [4, 5],
+      [10, 11],
+    ]);
   });
   it('transB equals multiplying by the transpose', () => {
     const a = f64([3, 4], 7);
@@ -91,7 +128,10 @@ describe('matmul', () => {
 
 describe('reductions and shapes', () => {
   it('sum and mean over all, one axis and several axes', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.equal(sum(x).item(), 21);
     assert.deepEqual(sum(x, { axis: 0 }).toArray(), [5, 7, 9]);
     assert.deepEqual(mean(x, { axis: -1, keepDims: true }).toArray(), [[2], [5]]);
@@ -107,7 +147,13 @@ describe('reductions and shapes', () => {
     assert.throws(() => reshape(tensor([1, 2, 3]), [2, -1]), ShapeError);
   });
   it('permute and transpose move values and pass gradcheck', () => {
-    const x = tensor([[[1, 2], [3, 4], [5, 6]]]);
+    const x = tensor([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ]);
     assert.deepEqual(permute(x, [2, 0, 1]).toArray(), [[[1, 3, 5]], [[2, 4, 6]]]);
     assertGrad(gradcheck((t) => permute(t, [1, 2, 0]), [f64([2, 3, 4], 18)]));
     assertGrad(gradcheck((t) => reshape(transpose(t, 0, 1), [3, 8]), [f64([2, 3, 4], 19)]));

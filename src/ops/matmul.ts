@@ -2,6 +2,7 @@ import { record1 } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
+import { numel } from '../util/shape.js';
 import { checkSameDType, checkTensor } from './_util.js';
 
 export interface MatmulOptions {
@@ -40,7 +41,7 @@ export function matmul(aIn: Tensor, bIn: Tensor, options: MatmulOptions = {}): T
   }
   const ar = a.shape[a.rank - 2];
   const ac = a.shape[a.rank - 1];
-  const lead = batched ? 1 : a.size / Math.max(1, ar * ac);
+  const lead = batched ? 1 : numel(a.shape.slice(0, -2));
   const m = tA ? ac : ar * (batched ? 1 : lead);
   const k = tA ? ar : ac;
   const br = b.shape[b.rank - 2];
@@ -70,7 +71,8 @@ export function matmul(aIn: Tensor, bIn: Tensor, options: MatmulOptions = {}): T
     if (a.requiresGrad) {
       const d = allocData(a.size, dtype);
       for (let i = 0; i < batch; i++) {
-        if (!tA) K.gemm(false, !tB, m, k, n, gd, i * m * n, n, b.data, i * bStride, ldb, d, i * aStride, k, false);
+        if (!tA)
+          K.gemm(false, !tB, m, k, n, gd, i * m * n, n, b.data, i * bStride, ldb, d, i * aStride, k, false);
         else K.gemm(tB, true, k, m, n, b.data, i * bStride, ldb, gd, i * m * n, n, d, i * aStride, m, false);
       }
       ga = new Tensor(d, a.shape);
@@ -78,7 +80,8 @@ export function matmul(aIn: Tensor, bIn: Tensor, options: MatmulOptions = {}): T
     if (b.requiresGrad) {
       const d = allocData(b.size, dtype);
       for (let i = 0; i < batch; i++) {
-        if (!tB) K.gemm(!tA, false, k, n, m, a.data, i * aStride, lda, gd, i * m * n, n, d, i * bStride, n, false);
+        if (!tB)
+          K.gemm(!tA, false, k, n, m, a.data, i * aStride, lda, gd, i * m * n, n, d, i * bStride, n, false);
         else K.gemm(true, tA, n, k, m, gd, i * m * n, n, a.data, i * aStride, lda, d, i * bStride, k, false);
       }
       gb = new Tensor(d, b.shape);

@@ -21,7 +21,12 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 }
 
 /** Uniform values in [low, high). */
-export function uniform(shape: readonly number[], low: number, high: number, options: RandomOptions = {}): Tensor {
+export function uniform(
+  shape: readonly number[],
+  low: number,
+  high: number,
+  options: RandomOptions = {},
+): Tensor {
   return make(shape, options, (r) => low + (high - low) * r.uniform(), 'uniform');
 }
 

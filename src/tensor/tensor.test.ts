@@ -13,7 +13,13 @@ describe('Tensor', () => {
     assert.equal(tensor(new Float64Array(2)).dtype, 'float64');
   });
   it('round-trips nested arrays through toArray', () => {
-    const v = [[[1, 2], [3, 4], [5, 6]]];
+    const v = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ];
     const t = tensor(v);
     assert.deepEqual(t.shape, [1, 3, 2]);
     assert.deepEqual(t.toArray(), v);
@@ -21,10 +27,16 @@ describe('Tensor', () => {
     assert.deepEqual(tensor(5).shape, []);
   });
   it('creates from a flat array with a shape', () => {
-    assert.deepEqual(tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] }).toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] }).toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
   it('rejects ragged arrays, wrong sizes and bad dtypes with named errors', () => {
-    assert.throws(() => tensor([[1, 2], [3]]), (e: Error) => e instanceof ShapeError && /index \[1\]/.test(e.message));
+    assert.throws(
+      () => tensor([[1, 2], [3]]),
+      (e: Error) => e instanceof ShapeError && /index \[1\]/.test(e.message),
+    );
     assert.throws(() => tensor([1, 2, 3], { shape: [2, 2] }), ShapeError);
     assert.throws(() => tensor([1], { dtype: 'int8' as never }), DTypeError);
     assert.throws(() => zeros([2, -1]), ShapeError);

@@ -76,7 +76,9 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.data.length !== 1) {
-      throw new ShapeError(`Tensor.item: tensor must have exactly one element, got shape ${fmtShape(this.shape)}`);
+      throw new ShapeError(
+        `Tensor.item: tensor must have exactly one element, got shape ${fmtShape(this.shape)}`,
+      );
     }
     return this.data[0];
   }
@@ -112,7 +114,8 @@ export class Tensor {
 
   /** Reverse-mode differentiation from this tensor (see autograd/backward.ts). */
   backward(grad?: Tensor): void {
-    if (!backwardHook) throw new ConfigError('Tensor.backward: autograd is not loaded (import from the package root)');
+    if (!backwardHook)
+      throw new ConfigError('Tensor.backward: autograd is not loaded (import from the package root)');
     backwardHook(this, grad);
   }
 
@@ -192,15 +195,20 @@ export function tensor(
   options: TensorOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   const isTyped = values instanceof Float32Array || values instanceof Float64Array;
-  const dtype = checkDType(options.dtype ?? (values instanceof Float64Array ? 'float64' : undefined), 'tensor');
+  const dtype = checkDType(
+    options.dtype ?? (values instanceof Float64Array ? 'float64' : undefined),
+    'tensor',
+  );
   if (isTyped || options.shape) {
     const flat = isTyped ? (values as FloatArray) : (values as number[]);
-    if (!isTyped && !Array.isArray(flat)) throw new DTypeError('tensor: with `shape`, values must be a flat array');
+    if (!isTyped && !Array.isArray(flat))
+      throw new DTypeError('tensor: with `shape`, values must be a flat array');
     const shape = options.shape ?? [flat.length];
     const data = alloc(flat.length, dtype);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
-      if (typeof v !== 'number') throw new DTypeError(`tensor: value at flat index ${i} is ${typeof v}, expected a number`);
+      if (typeof v !== 'number')
+        throw new DTypeError(`tensor: value at flat index ${i} is ${typeof v}, expected a number`);
       data[i] = v;
     }
     return new Tensor(data, shape, options.requiresGrad ?? false);

@@ -52,6 +52,8 @@ export function normAxis(axis: number, rank: number, where: string): number {
 /** Checks that a shape is a list of non-negative integers. */
 export function checkShape(shape: readonly number[], where: string): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ShapeError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new ShapeError(
+      `${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
 }
