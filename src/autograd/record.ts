@@ -1,5 +1,7 @@
 import type { GradNode, Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
+// Installs Tensor.backward: whatever records a graph node can also run backward.
+import './backward.js';
 
 /** True when an op with these inputs must be recorded on the tape. */
 export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {

@@ -1,11 +1,24 @@
 import { BackendError } from '../util/errors.js';
 import { tsKernels } from './ts/index.js';
 import type { Kernels } from './types.js';
+import { loadWasmKernelsSync } from './wasm/index.js';
 
 export type BackendName = 'ts' | 'wasm';
 
-const loaders: Partial<Record<BackendName, () => Kernels | null>> = { ts: () => tsKernels };
+const loaders: Partial<Record<BackendName, () => Kernels | null>> = {
+  ts: () => tsKernels,
+  wasm: () => {
+    try {
+      return loadWasmKernelsSync();
+    } catch (e) {
+      wasmError = e instanceof Error ? e.message : String(e);
+      return null;
+    }
+  },
+};
 let current: Kernels | null = null;
+/** Why the wasm backend failed to load, for error messages. */
+let wasmError = '';
 
 /** Registers a backend loader (the wasm loader registers itself; see kernels/wasm). */
 export function registerBackend(name: BackendName, load: () => Kernels | null): void {
@@ -47,7 +60,9 @@ export function setBackend(name: BackendName): void {
   }
   const k = load(name);
   if (!k)
-    throw new BackendError(`setBackend: the ${name} backend is not available (WebAssembly SIMD missing?)`);
+    throw new BackendError(
+      `setBackend: the ${name} backend is not available here (${wasmError || 'WebAssembly SIMD or the built .wasm files are missing; run npm run build:wasm'})`,
+    );
   current = k;
 }
 

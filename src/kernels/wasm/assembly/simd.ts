@@ -26,6 +26,12 @@
   return f32x4.splat(x);
 }
 
+/** 1.5 * 2^23 and its bit pattern, for round-to-integer by addition (see expCore). */
+// @ts-ignore: decorator
+@inline const MAGIC: f32 = 12582912.0;
+// @ts-ignore: decorator
+@inline const MAGIC_BITS: i32 = 0x4b400000;
+
 /** Largest argument whose exp is finite in float32 (ln FLT_MAX). */
 // @ts-ignore: decorator
 @inline const EXP_HI: f32 = 88.72283;
@@ -44,7 +50,11 @@
  */
 // @ts-ignore: decorator
 @inline export function expCore(x: v128): v128 {
-  const fx = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
+  // Round x/ln2 to an integer by adding 1.5 * 2^23: the sum's ulp is 1, so the FPU rounds to
+  // nearest and the integer lands in the low mantissa bits (the classic "magic number" trick);
+  // that is one add instead of f32x4.nearest plus a multi-instruction trunc_sat conversion.
+  const t = fma(x, splat(1.44269504088896341), splat(MAGIC));
+  const fx = f32x4.sub(t, splat(MAGIC));
   let r = fnma(fx, splat(0.693359375), x);
   r = fnma(fx, splat(-2.12194440e-4), r);
   let p = fma(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
@@ -53,7 +63,8 @@
   p = fma(p, r, splat(1.6666665459e-1));
   p = fma(p, r, splat(5.0000001201e-1));
   const y = f32x4.add(fma(p, f32x4.mul(r, r), r), splat(1.0));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  // n = bits(t) - bits(MAGIC) is the integer; 2^n is built in the exponent field.
+  const n = i32x4.sub(t, i32x4.splat(MAGIC_BITS));
   const n1 = i32x4.shr_s(n, 1);
   const n2 = i32x4.sub(n, n1);
   const bias = i32x4.splat(127);
@@ -80,7 +91,8 @@
  */
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
-  const nx = f32x4.neg(f32x4.abs(x));
+  // -|x|: set the sign bit (one OR instead of abs then neg).
+  const nx = v128.or(x, f32x4.splat(-0.0));
   const e = expCore(f32x4.pmax(nx, splat(EXP_LO)));
   const d = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(x, splat(0.0)));

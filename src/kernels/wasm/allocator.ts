@@ -1,0 +1,192 @@
+/**
+ * The wasm backend's heap: one shared WebAssembly memory and a free-list allocator over it.
+ *
+ * Why the TypeScript side allocates: the module is built with `--runtime stub` and an imported
+ * shared memory, so it has no usable malloc (and a future worker instance on the same memory
+ * must not run a second one). Why shared memory: growing a shared memory never detaches existing
+ * views, so the Float32Arrays handed out by `alloc` stay valid forever, and a worker thread can
+ * later be given the same memory.
+ *
+ * Blocks are 64-byte aligned (one cache line, and a whole 16-float panel row) and sized in
+ * multiples of 64. Free blocks live in an address-sorted list and are coalesced with their
+ * neighbours on `free`, first fit on `alloc`; when nothing fits, the memory grows.
+ */
+
+import type { WasmMemory } from './wasm-api.js';
+
+const PAGE = 65536;
+const ALIGN = 64;
+/** 65536 pages = 4 GiB, the wasm32 limit; the module declares the same maximum. */
+export const MAX_PAGES = 65536;
+
+interface Block {
+  ptr: number;
+  size: number;
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+export class WasmHeap {
+  readonly memory: WasmMemory;
+  /** View over the whole memory; replaced after every grow (the old one keeps the old length). */
+  f32: Float32Array;
+  /**
+   * Every SharedArrayBuffer object this memory has exposed. `memory.buffer` returns a new object
+   * after each grow, while views made earlier keep the old object, so "is this array ours" is a
+   * set lookup rather than `arr.buffer === memory.buffer`.
+   */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** The most recent buffer seen: a one-compare fast path for `owns` on every kernel call. */
+  private lastBuffer: ArrayBufferLike;
+  /** Address-sorted free blocks. */
+  private readonly freeList: Block[] = [];
+  /** Live blocks by address: size in bytes and the view handed out (null for internal blocks). */
+  private readonly live = new Map<number, { size: number; view: Float32Array | null }>();
+
+  constructor(memory: WasmMemory, heapBase: number) {
+    this.memory = memory;
+    this.f32 = new Float32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
+    this.lastBuffer = memory.buffer;
+    const start = roundUp(Math.max(heapBase, ALIGN), ALIGN);
+    const end = memory.buffer.byteLength;
+    if (end > start) this.freeList.push({ ptr: start, size: end - start });
+  }
+
+  /** Bytes currently reserved by the memory (its size, not what is allocated). */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** True when `a` is a Float32Array over this memory (then it can be passed to wasm in place). */
+  owns(a: ArrayBufferView): boolean {
+    const buf = a.buffer;
+    if (buf === this.lastBuffer) return true;
+    if (this.buffers.has(buf)) {
+      this.lastBuffer = buf;
+      return true;
+    }
+    if (buf === this.memory.buffer) {
+      // Grown by someone else (e.g. a future worker): remember the new buffer object.
+      this.refresh();
+      return true;
+    }
+    return false;
+  }
+
+  /** Reserves `bytes` (rounded up to 64) and returns the 64-aligned byte address. */
+  allocBytes(bytes: number): number {
+    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    let ptr = this.take(size);
+    if (ptr < 0) {
+      this.grow(size);
+      ptr = this.take(size);
+      if (ptr < 0) throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes`);
+    }
+    this.live.set(ptr, { size, view: null });
+    return ptr;
+  }
+
+  /** A zeroed Float32Array of `n` elements inside the memory. Release it with `freeView`. */
+  allocView(n: number): Float32Array {
+    const ptr = this.allocBytes(n * 4);
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    view.fill(0);
+    this.live.get(ptr)!.view = view;
+    return view;
+  }
+
+  /** Frees a view from `allocView`. Throws for a view of this memory that is not a live block. */
+  freeView(view: Float32Array): void {
+    const rec = this.live.get(view.byteOffset);
+    if (!rec || rec.view !== view) {
+      throw new Error('wasm free: not a live allocation of this backend (double free or a subarray?)');
+    }
+    this.release(view.byteOffset, rec.size);
+  }
+
+  /** Frees a block from `allocBytes`. */
+  freeBytes(ptr: number): void {
+    const rec = this.live.get(ptr);
+    if (!rec || rec.view !== null) throw new Error('wasm heap: bad internal free');
+    this.release(ptr, rec.size);
+  }
+
+  /** Total bytes in live blocks (for tests and diagnostics). */
+  get allocatedBytes(): number {
+    let s = 0;
+    for (const r of this.live.values()) s += r.size;
+    return s;
+  }
+
+  private release(ptr: number, size: number): void {
+    this.live.delete(ptr);
+    this.insertFree(ptr, size);
+  }
+
+  /** First fit: carve `size` bytes off the front of the first free block that is large enough. */
+  private take(size: number): number {
+    const list = this.freeList;
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i];
+      if (b.size < size) continue;
+      const ptr = b.ptr;
+      if (b.size === size) list.splice(i, 1);
+      else {
+        b.ptr += size;
+        b.size -= size;
+      }
+      return ptr;
+    }
+    return -1;
+  }
+
+  /** Inserts a free block in address order, merging it with adjacent free blocks. */
+  private insertFree(ptr: number, size: number): void {
+    const list = this.freeList;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].ptr < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    const prev = lo > 0 ? list[lo - 1] : undefined;
+    const next = lo < list.length ? list[lo] : undefined;
+    if (prev && prev.ptr + prev.size === ptr) {
+      prev.size += size;
+      if (next && prev.ptr + prev.size === next.ptr) {
+        prev.size += next.size;
+        list.splice(lo, 1);
+      }
+    } else if (next && ptr + size === next.ptr) {
+      next.ptr = ptr;
+      next.size += size;
+    } else {
+      list.splice(lo, 0, { ptr, size });
+    }
+  }
+
+  /** Grows the memory so that a block of `size` bytes fits at its end (at least doubling). */
+  private grow(size: number): void {
+    const oldBytes = this.memory.buffer.byteLength;
+    const last = this.freeList[this.freeList.length - 1];
+    const tailFree = last && last.ptr + last.size === oldBytes ? last.size : 0;
+    const needPages = Math.ceil((size - tailFree) / PAGE);
+    const oldPages = oldBytes / PAGE;
+    const pages = Math.min(Math.max(needPages, oldPages), MAX_PAGES - oldPages);
+    if (pages < needPages) throw new RangeError('wasm heap: the 4 GiB memory limit was reached');
+    this.memory.grow(pages);
+    this.refresh();
+    this.insertFree(oldBytes, pages * PAGE);
+  }
+
+  /** Picks up the current `memory.buffer` after a grow. */
+  private refresh(): void {
+    const buf = this.memory.buffer;
+    this.buffers.add(buf);
+    if (buf.byteLength !== this.f32.byteLength) this.f32 = new Float32Array(buf);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The `Kernels` object of one wasm module instance: WasmCore (marshalling, memory, GEMM) plus
+ * the pointwise kernels. Each kernel has a fast path, taken when every operand is a view into this
+ * instance's memory (a few comparisons, no allocation, one wasm call), and the staged slow path.
+ * Calls with a Float64Array operand go to the TypeScript kernels (the float64 implementation).
+ */
+import { tsKernels } from '../ts/index.js';
+import type { FloatArray, Kernels } from '../types.js';
+import { type Operand, WasmCore } from './core.js';
+
+const UNARY_OP = { exp: 0, tanh: 1, sigmoid: 2, relu: 3 } as const;
+
+export class WasmBackend extends WasmCore implements Kernels {
+  unary(
+    op: 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu',
+    n: number,
+    x: FloatArray,
+    xOff: number,
+    y: FloatArray,
+    yOff: number,
+  ): void {
+    if (op === 'log' || x instanceof Float64Array || y instanceof Float64Array) {
+      tsKernels.unary(op, n, x, xOff, y, yOff);
+      return;
+    }
+    if (n <= 0) return;
+    const code = UNARY_OP[op];
+    const px = this.addr(x, xOff, n);
+    const py = this.addr(y, yOff, n);
+    if (px >= 0 && py >= 0) {
+      this.ex.unary(code, n, px, py);
+      return;
+    }
+    const ops: Operand[] = [
+      { a: x, off: xOff, len: n, mode: 0 },
+      { a: y, off: yOff, len: n, mode: 1 },
+    ];
+    this.staged(ops, 0, ([sx, sy]) => this.ex.unary(code, n, sx, sy));
+  }
+
+  lstmGatesForward(
+    rows: number,
+    H: number,
+    gates: FloatArray,
+    gOff: number,
+    cPrev: FloatArray,
+    cpOff: number,
+    c: FloatArray,
+    cOff: number,
+    tc: FloatArray,
+    tcOff: number,
+    h: FloatArray,
+    hOff: number,
+  ): void {
+    if (
+      gates instanceof Float64Array ||
+      cPrev instanceof Float64Array ||
+      c instanceof Float64Array ||
+      tc instanceof Float64Array ||
+      h instanceof Float64Array
+    ) {
+      tsKernels.lstmGatesForward(rows, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff);
+      return;
+    }
+    const len = rows * H;
+    if (len <= 0) return;
+    const pg = this.addr(gates, gOff, 4 * len);
+    const pcp = this.addr(cPrev, cpOff, len);
+    const pc = this.addr(c, cOff, len);
+    const ptc = this.addr(tc, tcOff, len);
+    const ph = this.addr(h, hOff, len);
+    if (pg >= 0 && pcp >= 0 && pc >= 0 && ptc >= 0 && ph >= 0) {
+      this.ex.lstmGatesForward(rows, H, pg, pcp, pc, ptc, ph);
+      return;
+    }
+    const ops: Operand[] = [
+      { a: gates, off: gOff, len: 4 * len, mode: 2 },
+      { a: cPrev, off: cpOff, len, mode: 0 },
+      { a: c, off: cOff, len, mode: 1 },
+      { a: tc, off: tcOff, len, mode: 1 },
+      { a: h, off: hOff, len, mode: 1 },
+    ];
+    this.staged(ops, 0, (p) => this.ex.lstmGatesForward(rows, H, p[0], p[1], p[2], p[3], p[4]));
+  }
+
+  lstmGatesBackward(
+    rows: number,
+    H: number,
+    gates: FloatArray,
+    gOff: number,
+    cPrev: FloatArray,
+    cpOff: number,
+    tc: FloatArray,
+    tcOff: number,
+    dh: FloatArray,
+    dhOff: number,
+    dc: FloatArray,
+    dcOff: number,
+    dGates: FloatArray,
+    dgOff: number,
+  ): void {
+    if (
+      gates instanceof Float64Array ||
+      cPrev instanceof Float64Array ||
+      tc instanceof Float64Array ||
+      dh instanceof Float64Array ||
+      dc instanceof Float64Array ||
+      dGates instanceof Float64Array
+    ) {
+      tsKernels.lstmGatesBackward(
+        rows,
+        H,
+        gates,
+        gOff,
+        cPrev,
+        cpOff,
+        tc,
+        tcOff,
+        dh,
+        dhOff,
+        dc,
+        dcOff,
+        dGates,
+        dgOff,
+      );
+      return;
+    }
+    const len = rows * H;
+    if (len <= 0) return;
+    const pg = this.addr(gates, gOff, 4 * len);
+    const pcp = this.addr(cPrev, cpOff, len);
+    const ptc = this.addr(tc, tcOff, len);
+    const pdh = this.addr(dh, dhOff, len);
+    const pdc = this.addr(dc, dcOff, len);
+    const pdg = this.addr(dGates, dgOff, 4 * len);
+    if (pg >= 0 && pcp >= 0 && ptc >= 0 && pdh >= 0 && pdc >= 0 && pdg >= 0) {
+      this.ex.lstmGatesBackward(rows, H, pg, pcp, ptc, pdh, pdc, pdg);
+      return;
+    }
+    const ops: Operand[] = [
+      { a: gates, off: gOff, len: 4 * len, mode: 0 },
+      { a: cPrev, off: cpOff, len, mode: 0 },
+      { a: tc, off: tcOff, len, mode: 0 },
+      { a: dh, off: dhOff, len, mode: 0 },
+      { a: dc, off: dcOff, len, mode: 2 },
+      { a: dGates, off: dgOff, len: 4 * len, mode: 1 },
+    ];
+    this.staged(ops, 0, (p) => this.ex.lstmGatesBackward(rows, H, p[0], p[1], p[2], p[3], p[4], p[5]));
+  }
+
+  gruGatesForward(
+    rows: number,
+    H: number,
+    xg: FloatArray,
+    xgOff: number,
+    hg: FloatArray,
+    hgOff: number,
+    hPrev: FloatArray,
+    hpOff: number,
+    h: FloatArray,
+    hOff: number,
+  ): void {
+    if (
+      xg instanceof Float64Array ||
+      hg instanceof Float64Array ||
+      hPrev instanceof Float64Array ||
+      h instanceof Float64Array
+    ) {
+      tsKernels.gruGatesForward(rows, H, xg, xgOff, hg, hgOff, hPrev, hpOff, h, hOff);
+      return;
+    }
+    const len = rows * H;
+    if (len <= 0) return;
+    const px = this.addr(xg, xgOff, 3 * len);
+    const phg = this.addr(hg, hgOff, 3 * len);
+    const php = this.addr(hPrev, hpOff, len);
+    const ph = this.addr(h, hOff, len);
+    if (px >= 0 && phg >= 0 && php >= 0 && ph >= 0) {
+      this.ex.gruGatesForward(rows, H, px, phg, php, ph);
+      return;
+    }
+    const ops: Operand[] = [
+      { a: xg, off: xgOff, len: 3 * len, mode: 2 },
+      { a: hg, off: hgOff, len: 3 * len, mode: 0 },
+      { a: hPrev, off: hpOff, len, mode: 0 },
+      { a: h, off: hOff, len, mode: 1 },
+    ];
+    this.staged(ops, 0, (p) => this.ex.gruGatesForward(rows, H, p[0], p[1], p[2], p[3]));
+  }
+
+  gruGatesBackward(
+    rows: number,
+    H: number,
+    xg: FloatArray,
+    xgOff: number,
+    hg: FloatArray,
+    hgOff: number,
+    hPrev: FloatArray,
+    hpOff: number,
+    dh: FloatArray,
+    dhOff: number,
+    dXg: FloatArray,
+    dxOff: number,
+    dHg: FloatArray,
+    dhgOff: number,
+    dhPrev: FloatArray,
+    dhpOff: number,
+  ): void {
+    if (
+      xg instanceof Float64Array ||
+      hg instanceof Float64Array ||
+      hPrev instanceof Float64Array ||
+      dh instanceof Float64Array ||
+      dXg instanceof Float64Array ||
+      dHg instanceof Float64Array ||
+      dhPrev instanceof Float64Array
+    ) {
+      const t = tsKernels;
+      t.gruGatesBackward(
+        rows,
+        H,
+        xg,
+        xgOff,
+        hg,
+        hgOff,
+        hPrev,
+        hpOff,
+        dh,
+        dhOff,
+        dXg,
+        dxOff,
+        dHg,
+        dhgOff,
+        dhPrev,
+        dhpOff,
+      );
+      return;
+    }
+    const len = rows * H;
+    if (len <= 0) return;
+    const px = this.addr(xg, xgOff, 3 * len);
+    const phg = this.addr(hg, hgOff, 3 * len);
+    const php = this.addr(hPrev, hpOff, len);
+    const pdh = this.addr(dh, dhOff, len);
+    const pdx = this.addr(dXg, dxOff, 3 * len);
+    const pdhg = this.addr(dHg, dhgOff, 3 * len);
+    const pdhp = this.addr(dhPrev, dhpOff, len);
+    if (px >= 0 && phg >= 0 && php >= 0 && pdh >= 0 && pdx >= 0 && pdhg >= 0 && pdhp >= 0) {
+      this.ex.gruGatesBackward(rows, H, px, phg, php, pdh, pdx, pdhg, pdhp);
+      return;
+    }
+    const ops: Operand[] = [
+      { a: xg, off: xgOff, len: 3 * len, mode: 0 },
+      { a: hg, off: hgOff, len: 3 * len, mode: 0 },
+      { a: hPrev, off: hpOff, len, mode: 0 },
+      { a: dh, off: dhOff, len, mode: 0 },
+      { a: dXg, off: dxOff, len: 3 * len, mode: 1 },
+      { a: dHg, off: dhgOff, len: 3 * len, mode: 1 },
+      { a: dhPrev, off: dhpOff, len, mode: 1 },
+    ];
+    this.staged(ops, 0, (p) => this.ex.gruGatesBackward(rows, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6]));
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Base of the wasm `Kernels` object: argument marshalling around the module exports, memory,
+ * and the GEMM entry points (the pointwise kernels are added in backend.ts).
+ *
+ * Arrays that are views into this instance's memory (from `alloc`) are passed to wasm in place
+ * as byte addresses; the per-step hot path (`gemmPacked`, the gate kernels) then costs a few
+ * comparisons in JavaScript. Any other Float32Array is copied into a reusable scratch block and
+ * its outputs copied back (correctness first; it is the slow path). Calls where an operand is a
+ * Float64Array go to the TypeScript kernels, which are the float64 implementation.
+ */
+import { tsKernels } from '../ts/index.js';
+import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
+import type { WasmHeap } from './allocator.js';
+
+/** The functions exported by build/wasm/*.wasm (src/kernels/wasm/assembly). Pointers are bytes. */
+export interface KernelExports {
+  heapBase(): number;
+  isRelaxed(): number;
+  packB(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
+  transposeA(m: number, k: number, src: number, lda: number, dst: number): void;
+  gemmPacked(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    bp: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    tile: number,
+  ): void;
+  unary(op: number, n: number, x: number, y: number): void;
+  lstmGatesForward(rows: number, H: number, g: number, cp: number, c: number, tc: number, h: number): void;
+  lstmGatesBackward(
+    rows: number,
+    H: number,
+    g: number,
+    cp: number,
+    tc: number,
+    dh: number,
+    dc: number,
+    dg: number,
+  ): void;
+  gruGatesForward(rows: number, H: number, xg: number, hg: number, hp: number, h: number): void;
+  gruGatesBackward(
+    rows: number,
+    H: number,
+    xg: number,
+    hg: number,
+    hp: number,
+    dh: number,
+    dx: number,
+    dhg: number,
+    dhp: number,
+  ): void;
+}
+
+/** An operand of a staged (slow path) call: `len` elements from `off`; `rows` for row-wise copy out. */
+export interface Operand {
+  a: FloatArray;
+  off: number;
+  len: number;
+  /** 0 input, 1 output (fully overwritten), 2 input and output. */
+  mode: 0 | 1 | 2;
+  /** For a strided output (GEMM C): copy back only `rows` rows of `cols` elements, `ld` apart. */
+  rows?: { rows: number; cols: number; ld: number };
+}
+
+function roundUp64(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+/** A packed op(B) living in wasm memory: 16-column panels, k rows each (see assembly/gemm.ts). */
+export class WasmPacked implements PackedMatrix {
+  readonly dtype: DType = 'float32';
+  ptr: number;
+  constructor(
+    readonly owner: WasmCore,
+    readonly k: number,
+    readonly n: number,
+    ptr: number,
+  ) {
+    this.ptr = ptr;
+  }
+  dispose(): void {
+    if (this.ptr < 0) return;
+    this.owner.heap.freeBytes(this.ptr);
+    this.ptr = -1;
+  }
+}
+
+export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm' | 'packB' | 'gemmPacked'> {
+  readonly name = 'wasm' as const;
+  /** 64-byte-aligned 2x16 float tile for the GEMM column tail. */
+  private readonly tile: number;
+  private scratch = -1;
+  private scratchBytes = 0;
+
+  constructor(
+    readonly ex: KernelExports,
+    readonly heap: WasmHeap,
+    readonly relaxed: boolean,
+  ) {
+    this.tile = heap.allocBytes(128);
+  }
+
+  /**
+   * Byte address of a[off] when `a` is a Float32Array in this memory, else -1. Also checks that
+   * `len` elements fit inside the view: wasm would otherwise silently read or write whatever
+   * allocation lies next to it.
+   */
+  protected addr(a: FloatArray, off: number, len: number): number {
+    if (off < 0 || off + len > a.length) {
+      throw new RangeError(`wasm kernels: ${len} elements at offset ${off} exceed an array of ${a.length}`);
+    }
+    if (a.BYTES_PER_ELEMENT !== 4 || !this.heap.owns(a)) return -1;
+    return a.byteOffset + off * 4;
+  }
+
+  /** Returns a scratch block of at least `bytes`, reallocated (doubling) when too small. */
+  private ensureScratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratch >= 0) this.heap.freeBytes(this.scratch);
+      const size = Math.max(roundUp64(bytes), this.scratchBytes * 2);
+      this.scratch = this.heap.allocBytes(size);
+      this.scratchBytes = size;
+    }
+    return this.scratch;
+  }
+
+  /**
+   * Slow path: stages operands that are not in wasm memory into scratch (after `extra` bytes of
+   * working space), runs `body` with every operand's byte address, then copies outputs back.
+   */
+  protected staged(ops: Operand[], extra: number, body: (p: number[], work: number) => void): void {
+    const ptrs: number[] = [];
+    const rel: number[] = [];
+    let need = roundUp64(extra);
+    for (const op of ops) {
+      const p = this.addr(op.a, op.off, op.len);
+      ptrs.push(p);
+      rel.push(p >= 0 ? -1 : need);
+      if (p < 0) need += roundUp64(op.len * 4);
+    }
+    const base = this.ensureScratch(need);
+    const f32 = this.heap.f32;
+    for (let i = 0; i < ops.length; i++) {
+      if (rel[i] < 0) continue;
+      ptrs[i] = base + rel[i];
+      const op = ops[i];
+      if (op.mode !== 1) f32.set(op.a.subarray(op.off, op.off + op.len), ptrs[i] >> 2);
+    }
+    body(ptrs, base);
+    const out = this.heap.f32;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (rel[i] < 0 || op.mode === 0) continue;
+      const e = ptrs[i] >> 2;
+      if (op.rows) {
+        const { rows, cols, ld } = op.rows;
+        for (let r = 0; r < rows; r++) op.a.set(out.subarray(e + r * ld, e + r * ld + cols), op.off + r * ld);
+      } else {
+        op.a.set(out.subarray(e, e + op.len), op.off);
+      }
+    }
+  }
+
+  alloc(n: number, dtype: DType): FloatArray {
+    return dtype === 'float64' ? new Float64Array(n) : this.heap.allocView(n);
+  }
+
+  free(a: FloatArray): void {
+    if (a instanceof Float32Array && this.heap.owns(a)) this.heap.freeView(a);
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    aOff: number,
+    lda: number,
+    b: FloatArray,
+    bOff: number,
+    ldb: number,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    if (a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array || k <= 0) {
+      tsKernels.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
+    if (m <= 0 || n <= 0) return;
+    const packBytes = k * Math.ceil(n / 16) * 64;
+    const atBytes = transA ? m * k * 4 : 0;
+    const ops: Operand[] = [
+      { a, off: aOff, len: transA ? (k - 1) * lda + m : (m - 1) * lda + k, mode: 0 },
+      { a: b, off: bOff, len: transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, mode: 0 },
+      { a: c, off: cOff, len: (m - 1) * ldc + n, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
+    ];
+    this.staged(ops, packBytes + atBytes, ([pa, pb, pc], work) => {
+      const ex = this.ex;
+      ex.packB(transB ? 1 : 0, k, n, pb, ldb, work);
+      let aPtr = pa;
+      let aLd = lda;
+      if (transA) {
+        aPtr = work + roundUp64(packBytes);
+        ex.transposeA(m, k, pa, lda, aPtr);
+        aLd = k;
+      }
+      ex.gemmPacked(m, n, k, aPtr, aLd, work, pc, ldc, accumulate ? 1 : 0, this.tile);
+    });
+  }
+
+  packB(transB: boolean, k: number, n: number, b: FloatArray, bOff: number, ldb: number): PackedMatrix {
+    if (b instanceof Float64Array) return tsKernels.packB(transB, k, n, b, bOff, ldb);
+    const ptr = this.heap.allocBytes(Math.max(1, k * Math.ceil(n / 16)) * 64);
+    const len = n > 0 && k > 0 ? (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n) : 0;
+    this.staged([{ a: b, off: bOff, len, mode: 0 }], 0, ([pb]) => {
+      if (len > 0) this.ex.packB(transB ? 1 : 0, k, n, pb, ldb, ptr);
+    });
+    return new WasmPacked(this, k, n, ptr);
+  }
+
+  gemmPacked(
+    m: number,
+    a: FloatArray,
+    aOff: number,
+    lda: number,
+    packed: PackedMatrix,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    if (!(packed instanceof WasmPacked)) {
+      tsKernels.gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate);
+      return;
+    }
+    if (packed.owner !== this) {
+      // Packed by another wasm instance (another memory): let that instance run it.
+      packed.owner.gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate);
+      return;
+    }
+    if (packed.ptr < 0) throw new Error('gemmPacked: the packed matrix was disposed');
+    const { k, n } = packed;
+    if (m <= 0 || n <= 0) return;
+    const acc = accumulate ? 1 : 0;
+    const aLen = (m - 1) * lda + k;
+    const cLen = (m - 1) * ldc + n;
+    const pa = this.addr(a, aOff, aLen);
+    const pc = this.addr(c, cOff, cLen);
+    if (pa >= 0 && pc >= 0) {
+      this.ex.gemmPacked(m, n, k, pa, lda, packed.ptr, pc, ldc, acc, this.tile);
+      return;
+    }
+    const ops: Operand[] = [
+      { a, off: aOff, len: aLen, mode: 0 },
+      { a: c, off: cOff, len: cLen, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
+    ];
+    this.staged(ops, 0, ([sa, sc]) => {
+      this.ex.gemmPacked(m, n, k, sa, lda, packed.ptr, sc, ldc, acc, this.tile);
+    });
+  }
+}

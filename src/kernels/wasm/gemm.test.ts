@@ -1,0 +1,189 @@
+/**
+ * GEMM of the wasm backend against the TypeScript reference, on both builds (relaxed-SIMD FMA
+ * and plain SIMD): every transpose combination, odd sizes (tails of the 2x16 tile in both
+ * directions), strides, offsets, accumulate, K larger than one cache block, and operands inside
+ * and outside the wasm memory.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { tsKernels } from '../ts/index.js';
+import type { Kernels } from '../types.js';
+import { loadWasmKernelsSync } from './index.js';
+
+/** Deterministic PRNG (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const builds: [string, Kernels][] = (['relaxed', 'plain'] as const).map((b) => {
+  const k = loadWasmKernelsSync({ build: b });
+  assert.ok(k, `the ${b} wasm build must load (run npm run build:wasm)`);
+  return [b, k];
+});
+
+/** A Float32Array of `n` random values in [-1, 1), in wasm memory or an ordinary array. */
+function filled(k: Kernels, n: number, inside: boolean, rand: () => number): Float32Array {
+  const a = inside ? (k.alloc(n, 'float32') as Float32Array) : new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
+  return a;
+}
+
+interface Case {
+  tA: boolean;
+  tB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  acc: boolean;
+  pad: number;
+  inside: [boolean, boolean, boolean];
+}
+
+/**
+ * Runs one GEMM on `wk` and on tsKernels from identical inputs and compares C element-wise with a
+ * relative tolerance of 1e-5 against sum |a||b| + |C0| (the natural scale of a dot product, so
+ * cancellation does not make a correct result look wrong). Elements of C outside the m x n block
+ * (the row padding when ldc > n) must be untouched.
+ */
+function check(wk: Kernels, c: Case, rand: () => number): void {
+  const { tA, tB, m, n, k, acc, pad } = c;
+  const lda = (tA ? m : k) + pad;
+  const ldb = (tB ? k : n) + pad;
+  const ldc = n + pad;
+  const aOff = pad;
+  const bOff = 2 * pad;
+  const cOff = pad;
+  const A = filled(wk, aOff + (tA ? k : m) * lda, c.inside[0], rand);
+  const B = filled(wk, bOff + (tB ? n : k) * ldb, c.inside[1], rand);
+  const C = filled(wk, cOff + m * ldc, c.inside[2], rand);
+  const ref = Float32Array.from(C);
+  const c0 = Float32Array.from(C);
+  wk.gemm(tA, tB, m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, acc);
+  tsKernels.gemm(tA, tB, m, n, k, A, aOff, lda, B, bOff, ldb, ref, cOff, ldc, acc);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let scale = acc ? Math.abs(c0[cOff + i * ldc + j]) : 0;
+      for (let p = 0; p < k; p++) {
+        const av = tA ? A[aOff + p * lda + i] : A[aOff + i * lda + p];
+        const bv = tB ? B[bOff + j * ldb + p] : B[bOff + p * ldb + j];
+        scale += Math.abs(av * bv);
+      }
+      const idx = cOff + i * ldc + j;
+      const err = Math.abs(C[idx] - ref[idx]);
+      assert.ok(err <= 1e-5 * scale + 1e-30, `${JSON.stringify(c)} C[${i},${j}] ${C[idx]} vs ${ref[idx]}`);
+    }
+  }
+  for (let idx = 0; idx < C.length; idx++) {
+    const col = (idx - cOff) % ldc;
+    if (idx < cOff || col >= n) assert.equal(C[idx], c0[idx], `C padding at ${idx} was written`);
+  }
+  for (const x of [A, B, C]) wk.free(x);
+}
+
+for (const [build, wk] of builds) {
+  describe(`wasm gemm (${build})`, () => {
+    it('matches tsKernels for all transposes, odd sizes, strides, accumulate, in/out of memory', () => {
+      const rand = rng(1234);
+      const dim = () => 1 + Math.floor(rand() * 37);
+      let count = 0;
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          const shapes: [number, number, number][] = [
+            [1, 1, 1],
+            [1, 16, 37],
+            [3, 17, 5],
+            [37, 33, 2],
+            [2, 15, 31],
+            [5, 32, 16],
+          ];
+          for (let r = 0; r < 10; r++) shapes.push([dim(), dim(), dim()]);
+          for (const [m, n, k] of shapes) {
+            for (const acc of [false, true]) {
+              const pad = Math.floor(rand() * 4);
+              const inside: [boolean, boolean, boolean] = [rand() < 0.5, rand() < 0.5, rand() < 0.5];
+              check(wk, { tA, tB, m, n, k, acc, pad, inside }, rand);
+              count++;
+            }
+          }
+        }
+      }
+      assert.equal(count, 128);
+    });
+
+    it('handles K larger than one cache block, all operands inside and all outside', () => {
+      const rand = rng(99);
+      for (const inside of [true, false]) {
+        const ins: [boolean, boolean, boolean] = [inside, inside, inside];
+        check(wk, { tA: false, tB: true, m: 5, n: 21, k: 900, acc: true, pad: 1, inside: ins }, rand);
+        check(wk, { tA: true, tB: false, m: 4, n: 32, k: 400, acc: false, pad: 0, inside: ins }, rand);
+      }
+    });
+
+    it('gemmPacked matches tsKernels and reuses one packed matrix', () => {
+      const rand = rng(7);
+      for (const [m, n, k, tB] of [
+        [32, 40, 24, true],
+        [7, 16, 9, false],
+        [1, 5, 33, true],
+        [2, 64, 1, false],
+      ] as [number, number, number, boolean][]) {
+        const ldb = (tB ? k : n) + 3;
+        const B = filled(wk, 2 + (tB ? n : k) * ldb, false, rand);
+        const pw = wk.packB(tB, k, n, B, 2, ldb);
+        const pt = tsKernels.packB(tB, k, n, B, 2, ldb);
+        assert.equal(pw.k, k);
+        assert.equal(pw.n, n);
+        for (const inside of [true, false]) {
+          for (const acc of [false, true]) {
+            const lda = k + 1;
+            const ldc = n + 2;
+            const A = filled(wk, 1 + m * lda, inside, rand);
+            const C = filled(wk, 3 + m * ldc, inside, rand);
+            const ref = Float32Array.from(C);
+            wk.gemmPacked(m, A, 1, lda, pw, C, 3, ldc, acc);
+            tsKernels.gemmPacked(m, A, 1, lda, pt, ref, 3, ldc, acc);
+            for (let i = 0; i < C.length; i++) {
+              assert.ok(Math.abs(C[i] - ref[i]) <= 1e-5 * (k + 1), `packed m=${m} n=${n} k=${k} at ${i}`);
+            }
+            wk.free(A);
+            wk.free(C);
+          }
+        }
+        pw.dispose();
+        pw.dispose();
+        const a = new Float32Array(m * k);
+        assert.throws(() => wk.gemmPacked(m, a, 0, k, pw, new Float32Array(m * n), 0, n, false), /disposed/);
+      }
+    });
+
+    it('rejects operand ranges that exceed the array', () => {
+      const A = wk.alloc(4, 'float32');
+      assert.throws(() => wk.gemm(false, false, 2, 2, 2, A, 1, 2, A, 0, 2, A, 0, 2, false), RangeError);
+      wk.free(A);
+    });
+
+    it('delegates float64 operands to the TypeScript kernels', () => {
+      const rand = rng(5);
+      const [m, n, k] = [3, 5, 4];
+      const A = Float64Array.from({ length: m * k }, rand);
+      const B = Float64Array.from({ length: k * n }, rand);
+      const C = new Float64Array(m * n);
+      const ref = new Float64Array(m * n);
+      wk.gemm(false, false, m, n, k, A, 0, k, B, 0, n, C, 0, n, false);
+      tsKernels.gemm(false, false, m, n, k, A, 0, k, B, 0, n, ref, 0, n, false);
+      assert.deepEqual(C, ref);
+      const p = wk.packB(false, k, n, B, 0, n);
+      assert.equal(p.dtype, 'float64');
+      C.fill(0);
+      wk.gemmPacked(m, A, 0, k, p, C, 0, n, false);
+      assert.deepEqual(C, ref);
+    });
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Public entry of the wasm kernel backend (float32 WebAssembly SIMD; float64 goes to the
+ * TypeScript kernels).
+ *
+ * - `loadWasmKernelsSync()` (Node) / `await loadWasmKernels()` (anywhere) load the default
+ *   instance once and return it; pass options for a separate instance (e.g. a specific build).
+ * - `wasmKernels` is a stable object for code that wants a backend value at import time: it
+ *   forwards every call to the default instance, loading it synchronously on first use in Node.
+ *   Hot loops may prefer the instance itself (one call less per kernel).
+ */
+import type { Kernels } from '../types.js';
+import { WasmBackend } from './backend.js';
+import { instantiate, instantiateSync, type WasmLoadOptions } from './loader.js';
+
+export type { WasmBuild, WasmLoadOptions } from './loader.js';
+
+/** undefined: not tried yet; null: tried and unavailable. */
+let defaultBackend: WasmBackend | null | undefined;
+
+/**
+ * Loads the wasm kernels synchronously (Node >= 20.16, or with `options.bytes`). Returns null
+ * when WebAssembly SIMD or shared memory is unavailable or the module was not built. Without
+ * options the instance is the shared default (created once).
+ */
+export function loadWasmKernelsSync(options?: WasmLoadOptions): Kernels | null {
+  if (options) return instantiateSync(options);
+  if (defaultBackend === undefined) defaultBackend = instantiateSync();
+  return defaultBackend;
+}
+
+/** Loads the wasm kernels (browsers: fetches build/wasm/*.wasm unless `options.bytes` is given). */
+export async function loadWasmKernels(options?: WasmLoadOptions): Promise<Kernels> {
+  if (options) return instantiate(options);
+  if (!defaultBackend) defaultBackend = await instantiate();
+  return defaultBackend;
+}
+
+function current(): WasmBackend {
+  if (defaultBackend === undefined) defaultBackend = instantiateSync();
+  if (!defaultBackend) {
+    throw new Error('wasm kernels are not loaded: call `await loadWasmKernels()` first (or use tsKernels)');
+  }
+  return defaultBackend;
+}
+
+/** Which build an instance runs (default: the shared instance) and its memory size in bytes. */
+export function wasmInfo(kernels?: Kernels): { relaxed: boolean; memoryBytes: number } {
+  const k = kernels instanceof WasmBackend ? kernels : current();
+  return { relaxed: k.relaxed, memoryBytes: k.heap.byteLength };
+}
+
+/** The default wasm backend as a plain object (forwards to the instance; see the module doc). */
+export const wasmKernels: Kernels = {
+  name: 'wasm',
+  alloc: (n, dtype) => current().alloc(n, dtype),
+  free: (a) => current().free(a),
+  gemm: (...args) => current().gemm(...args),
+  packB: (...args) => current().packB(...args),
+  gemmPacked: (...args) => current().gemmPacked(...args),
+  unary: (...args) => current().unary(...args),
+  lstmGatesForward: (...args) => current().lstmGatesForward(...args),
+  lstmGatesBackward: (...args) => current().lstmGatesBackward(...args),
+  gruGatesForward: (...args) => current().gruGatesForward(...args),
+  gruGatesBackward: (...args) => current().gruGatesBackward(...args),
+};
