@@ -4,14 +4,51 @@ import './autograd/backward.js';
 export { backward, backwardMany } from './autograd/backward.js';
 export { isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export { type GradcheckOptions, type GradcheckReport, gradcheck } from './autograd/gradcheck.js';
+export {
+  type BatchOptions,
+  type BatchPlan,
+  batches,
+  batchIndices,
+  type Dataset,
+  Subset,
+} from './data/batches.js';
+export { CharVocab, type CharVocabJSON, type CharVocabOptions } from './data/char-vocab.js';
+export { LMStream, type LMStreamOptions, type LMWindow } from './data/lm-stream.js';
+export { type PaddedBatch, type PadOptions, padBatch } from './data/pad.js';
+export { type PairBatch, PairDataset } from './data/pair-dataset.js';
+export { type SequenceBatch, SequenceDataset } from './data/sequence-dataset.js';
+export { splitFraction, splitIds, splitText } from './data/split.js';
+export { Normalizer, TimeSeriesWindows } from './data/time-series.js';
+export { tokenize, WordVocab, type WordVocabJSON, type WordVocabOptions } from './data/word-vocab.js';
 export { type BackendName, getBackend, setBackend } from './kernels/registry.js';
+export { Dropout } from './nn/dropout.js';
+export { Embedding } from './nn/embedding.js';
+export { Linear, type LinearOptions } from './nn/linear.js';
+export { Module } from './nn/module.js';
+export { toDType } from './ops/cast.js';
+export { dropout } from './ops/dropout.js';
 export { add, div, mul, neg, sub } from './ops/elementwise.js';
+export { embedding } from './ops/embedding.js';
+export { concat, indexSelect, narrow, select, slice, split, stack } from './ops/join.js';
+export { binaryCrossEntropyWithLogits, type CrossEntropyOptions, crossEntropy, mse } from './ops/loss.js';
 export { type MatmulOptions, matmul } from './ops/matmul.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { permute, reshape, transpose } from './ops/shape.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
 export { abs, clamp, exp, log, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
+export { maskedFill, where } from './ops/where.js';
 export { rand, randn, uniform } from './tensor/random.js';
-export { type DType, full, type NestedArray, ones, Tensor, tensor, zeros } from './tensor/tensor.js';
+export {
+  type DType,
+  fromTyped,
+  full,
+  type NestedArray,
+  ones,
+  Tensor,
+  tensor,
+  zeros,
+  zerosLike,
+} from './tensor/tensor.js';
 export {
   BackendError,
   CheckpointError,
