@@ -1,9 +1,15 @@
 // The public surface of Recur: named exports only.
 import './autograd/backward.js';
+// Registers the generic sequence path that layers use for variant options.
+import './layers/generic-sequence.js';
 
 export { backward, backwardMany } from './autograd/backward.js';
 export { isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export { type GradcheckOptions, type GradcheckReport, gradcheck } from './autograd/gradcheck.js';
+export type { CellOptions } from './cells/cell-base.js';
+export { GRUCell, gruStep } from './cells/gru-cell.js';
+export { LSTMCell, type LSTMState, lstmStep } from './cells/lstm-cell.js';
+export { type HiddenState, RNNCell, type RNNCellOptions, rnnStep } from './cells/rnn-cell.js';
 export {
   type BatchOptions,
   type BatchPlan,
@@ -21,6 +27,30 @@ export { splitFraction, splitIds, splitText } from './data/split.js';
 export { Normalizer, TimeSeriesWindows } from './data/time-series.js';
 export { tokenize, WordVocab, type WordVocabJSON, type WordVocabOptions } from './data/word-vocab.js';
 export { type BackendName, getBackend, setBackend } from './kernels/registry.js';
+export { fusedSequence } from './layers/fused-sequence.js';
+export { initForgetBias } from './layers/generic-init.js';
+export { genericSequence } from './layers/generic-sequence.js';
+export { GRU } from './layers/gru.js';
+export type { GRUOptions, LSTMOptions, RecurrentOptions, RNNOptions } from './layers/layer-options.js';
+export { LSTM } from './layers/lstm.js';
+export {
+  type OnnxAttributes,
+  type OnnxInputs,
+  type OnnxNode,
+  type OnnxOutputs,
+  onnx,
+  type RunNodeOptions,
+  runNode,
+} from './layers/onnx-node.js';
+export { RNN } from './layers/rnn.js';
+export { type RecurrentForwardOptions, type RecurrentOutput, RNNBase } from './layers/rnn-base.js';
+export type {
+  ActivationSpec,
+  SequenceMode,
+  SequenceOptions,
+  SequenceParams,
+  SequenceResult,
+} from './layers/sequence-types.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding } from './nn/embedding.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
@@ -49,6 +79,7 @@ export {
   zeros,
   zerosLike,
 } from './tensor/tensor.js';
+export { RTRL, type RTRLMode, type RTRLOptions, type RTRLParams } from './train/rtrl.js';
 export {
   BackendError,
   CheckpointError,
