@@ -7,6 +7,7 @@ import { checkBool, checkDType, checkInt, checkRng } from '../cells/cell-base.js
 import type { ActivationKind, DType } from '../kernels/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
+import { resolveActivation } from './generic-activations.js';
 import type { ActivationSpec, SequenceMode } from './sequence-types.js';
 
 /** Options shared by RNN, LSTM and GRU (PyTorch names in camelCase). */
@@ -159,6 +160,8 @@ function checkActivations(
         );
       }
     }
+    // Rejects alpha/beta on functions that take none, here rather than at the first forward.
+    resolveActivation(s, `${where}: activations[${i}]`);
     return { ...s };
   });
   const full = specs.length === n ? (dirs === 2 ? [...specs, ...specs] : specs) : specs;
@@ -223,6 +226,11 @@ export function resolveOptions(layer: 'RNN' | 'LSTM' | 'GRU', o: Record<string, 
   const forgetBias = o.forgetBias ?? 0;
   if (typeof forgetBias !== 'number' || !Number.isFinite(forgetBias)) {
     throw new ConfigError(`${where}: forgetBias must be a finite number, got ${JSON.stringify(forgetBias)}`);
+  }
+  if (forgetBias !== 0 && o.inputForget === true) {
+    throw new ConfigError(
+      `${where}: forgetBias has no effect with inputForget (the forget gate is 1 - i); drop one of them`,
+    );
   }
   return {
     inputSize,

@@ -269,3 +269,18 @@ describe('layer semantics', () => {
     }
   });
 });
+
+describe('variant option validation at construction', () => {
+  it('rejects forgetBias together with inputForget', () => {
+    assert.throws(
+      () => new LSTM({ inputSize: 2, hiddenSize: 3, inputForget: true, forgetBias: 1 }),
+      /forgetBias has no effect with inputForget/,
+    );
+  });
+  it('rejects alpha on an activation that takes none', () => {
+    assert.throws(
+      () => new RNN({ inputSize: 2, hiddenSize: 3, activations: [{ kind: 'tanh', alpha: 2 }] }),
+      ConfigError,
+    );
+  });
+});
