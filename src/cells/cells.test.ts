@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gradcheck } from '../autograd/gradcheck.js';
 import { randn } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { GRUCell } from './gru-cell.js';

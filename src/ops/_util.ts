@@ -15,7 +15,9 @@ export function checkSameDType(op: string, ...named: [string, Tensor][]): DType 
   const d = named[0][1].dtype;
   for (const [name, t] of named) {
     if (t.dtype !== d) {
-      throw new DTypeError(`${op}: ${name} is ${t.dtype} but ${named[0][0]} is ${d}; convert one with toDType()`);
+      throw new DTypeError(
+        `${op}: ${name} is ${t.dtype} but ${named[0][0]} is ${d}; convert one with toDType()`,
+      );
     }
   }
   return d;

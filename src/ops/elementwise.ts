@@ -12,7 +12,8 @@ function asTensor(x: Tensor | number, like: Tensor, op: string, arg: string): Te
     d[0] = x;
     return new Tensor(d, []);
   }
-  if (!(x instanceof Tensor)) throw new DTypeError(`${op}: ${arg} must be a Tensor or a number, got ${typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new DTypeError(`${op}: ${arg} must be a Tensor or a number, got ${typeof x}`);
   return x;
 }
 
@@ -21,7 +22,8 @@ function compute(op: BinOp, a: Tensor, b: Tensor, shape: number[]): Tensor {
   const out = allocData(n, a.dtype);
   const ad = a.data;
   const bd = b.data;
-  const f = (x: number, y: number): number => (op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y);
+  const f = (x: number, y: number): number =>
+    op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y;
   if (sameShape(a.shape, shape) && sameShape(b.shape, shape)) {
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = ad[i] + bd[i];
     else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = ad[i] - bd[i];

@@ -10,17 +10,23 @@ export function reshape(xIn: Tensor, shape: readonly number[]): Tensor {
   const s = shape.slice();
   const neg = s.filter((d) => d === -1).length;
   if (neg > 1 || s.some((d) => !Number.isInteger(d) || d < -1)) {
-    throw new ShapeError(`reshape: shape must be non-negative integers with at most one -1, got ${fmtShape(shape)}`);
+    throw new ShapeError(
+      `reshape: shape must be non-negative integers with at most one -1, got ${fmtShape(shape)}`,
+    );
   }
   if (neg === 1) {
     const known = s.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
     if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} values) to ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} values) to ${fmtShape(shape)}`,
+      );
     }
     s[s.indexOf(-1)] = x.size / known;
   }
   if (numel(s) !== x.size) {
-    throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} values) to ${fmtShape(shape)}`);
+    throw new ShapeError(
+      `reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} values) to ${fmtShape(shape)}`,
+    );
   }
   const y = new Tensor(x.data, s);
   return record1('reshape', [x], y, (g) => [new Tensor(g.data, x.shape)]);

@@ -47,7 +47,12 @@ export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 export const relu = (x: Tensor): Tensor => unary('relu', x);
 
 /** Element-wise map with a derivative given in terms of input and output, for the simple rest. */
-function mapOp(op: string, xIn: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
+function mapOp(
+  op: string,
+  xIn: Tensor,
+  f: (v: number) => number,
+  df: (v: number, y: number) => number,
+): Tensor {
   const x = checkTensor(xIn, op, 'x');
   const n = x.size;
   const yd = allocData(n, x.dtype);
@@ -66,7 +71,17 @@ export const sqrt = (x: Tensor): Tensor => mapOp('sqrt', x, Math.sqrt, (_v, y) =
 export const abs = (x: Tensor): Tensor => mapOp('abs', x, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
 /** x ** p for a constant exponent p. */
 export const pow = (x: Tensor, p: number): Tensor =>
-  mapOp('pow', x, (v) => v ** p, (v) => (p === 0 ? 0 : p * v ** (p - 1)));
+  mapOp(
+    'pow',
+    x,
+    (v) => v ** p,
+    (v) => (p === 0 ? 0 : p * v ** (p - 1)),
+  );
 /** Clamps to [min, max]; the gradient is zero outside (as torch.clamp). */
 export const clamp = (x: Tensor, min: number, max: number): Tensor =>
-  mapOp('clamp', x, (v) => (v < min ? min : v > max ? max : v), (v) => (v < min || v > max ? 0 : 1));
+  mapOp(
+    'clamp',
+    x,
+    (v) => (v < min ? min : v > max ? max : v),
+    (v) => (v < min || v > max ? 0 : 1),
+  );

@@ -31,7 +31,7 @@ export function unaryTs(
     case 'relu':
       for (let i = 0; i < n; i++) {
         const v = x[xOff + i];
-        y[yOff + i] = v > 0 ? v : 0;
+        y[yOff + i] = Math.max(v, 0); // NaN propagates, as in PyTorch
       }
       return;
   }
