@@ -17,7 +17,14 @@ import {
 } from './init.js';
 
 /** Max |AᵀA - g²I| (columns orthonormal) of a row-major rows x cols block starting at `off`. */
-function gramError(d: ArrayLike<number>, off: number, rows: number, cols: number, byRows: boolean, g = 1): number {
+function gramError(
+  d: ArrayLike<number>,
+  off: number,
+  rows: number,
+  cols: number,
+  byRows: boolean,
+  g = 1,
+): number {
   const n = byRows ? rows : cols;
   const len = byRows ? cols : rows;
   const at = (v: number, k: number) => (byRows ? d[off + v * cols + k] : d[off + k * cols + v]);
@@ -99,6 +106,9 @@ describe('nn.init', () => {
       assert.ok(gramError(w.data, b * H * H, H, H, false) < 1e-12);
       assert.ok(gramError(w.data, b * H * H, H, H, true) < 1e-12);
     }
-    assert.throws(() => orthogonalBlocks_(zeros([30, 10]), 4), /numBlocks must be a positive integer dividing/);
+    assert.throws(
+      () => orthogonalBlocks_(zeros([30, 10]), 4),
+      /numBlocks must be a positive integer dividing/,
+    );
   });
 });
