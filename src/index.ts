@@ -53,6 +53,21 @@ export type {
 } from './layers/sequence-types.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding } from './nn/embedding.js';
+export {
+  calculateFanInAndFanOut,
+  calculateGain,
+  constant_,
+  kaimingNormal_,
+  kaimingUniform_,
+  normal_,
+  ones_,
+  orthogonal_,
+  orthogonalBlocks_,
+  uniform_,
+  xavierNormal_,
+  xavierUniform_,
+  zeros_,
+} from './nn/init.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export { Module } from './nn/module.js';
 export { toDType } from './ops/cast.js';
@@ -79,7 +94,27 @@ export {
   zeros,
   zerosLike,
 } from './tensor/tensor.js';
+export { type ClipGradNormOptions, clipGradNorm, clipGradValue } from './train/clip.js';
+export { Adagrad, type AdagradOptions } from './train/optim/adagrad.js';
+export { Adam, type AdamOptions, AdamW } from './train/optim/adam.js';
+export {
+  type BaseOptions,
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroupSpec,
+  type Params,
+} from './train/optim/optimizer.js';
+export { RMSprop, type RMSpropOptions } from './train/optim/rmsprop.js';
+export { SGD, type SGDOptions } from './train/optim/sgd.js';
 export { RTRL, type RTRLMode, type RTRLOptions, type RTRLParams } from './train/rtrl.js';
+export {
+  CosineAnnealingLR,
+  ExponentialLR,
+  LinearWarmup,
+  LRScheduler,
+  ReduceLROnPlateau,
+  StepLR,
+} from './train/schedules.js';
 export {
   BackendError,
   CheckpointError,

@@ -25,7 +25,8 @@ const NODE_BUILTINS = new Set(builtinModules);
 function layerOf(path: string): string {
   const i = path.indexOf('/');
   if (i >= 0) return path.slice(0, i);
-  return path === 'index.ts' ? 'index' : `(root file ${path})`;
+  // The two entry points: index.ts (browser-safe) and node.ts (index plus file I/O).
+  return path === 'index.ts' || path === 'node.ts' ? 'index' : `(root file ${path})`;
 }
 
 function isNodeBuiltin(spec: string): boolean {
@@ -62,9 +63,12 @@ export function violation(from: string, spec: string, deps: ReadonlySet<string> 
   // A unit test sits beside its code but is not part of the library's module graph, and testing
   // a layer takes the layers above it (a tape test builds graphs with ops).
   if (isTest) return null;
-  if (tl === 'index' && fl !== 'cli')
+  if (tl === 'index' && fl !== 'cli' && fl !== 'index')
     return 'src/index.ts is the public surface: import the module that defines the name';
   if (fl === tl) return null;
+  if (from === 'index.ts' && (tl === 'io' || tl === 'cli')) {
+    return 'src/index.ts must stay browser-safe: export file I/O from src/node.ts';
+  }
   if (fl === 'cli' || fl === 'index') return null;
   const known = (l: string) => CHAIN.includes(l) || BESIDE.includes(l);
   if (!known(fl)) return `unknown layer '${fl}': add it to the layer table in test/layering.test.ts`;
@@ -133,6 +137,8 @@ describe('the layering rules themselves', () => {
     assert.equal(violation('train/fit.ts', '../layers/lstm.js'), null);
     assert.equal(violation('cli/main.ts', '../index.js'), null);
     assert.equal(violation('index.ts', './models/lm.js'), null);
+    assert.match(violation('index.ts', './io/checkpoint.js') ?? '', /browser-safe/);
+    assert.equal(violation('node.ts', './io/checkpoint.js'), null);
     assert.equal(violation('io/safetensors.ts', 'node:fs'), null);
     assert.equal(violation('kernels/wasm/loader.ts', 'node:worker_threads'), null);
     assert.equal(violation('ops/core.test.ts', 'node:assert/strict'), null);

@@ -1,0 +1,23 @@
+// The Node.js entry point (`recur/node`): everything of the main entry plus what touches the file
+// system — safetensors files, crash-safe checkpoints, atomic writes. The main entry stays free of
+// Node-only modules so that it runs in browsers.
+export * from './index.js';
+export { writeFileAtomic } from './io/atomic.js';
+export {
+  type CheckpointData,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  latestCheckpoint,
+  loadCheckpoint,
+  type SaveCheckpointOptions,
+  type SavedCheckpoint,
+  saveCheckpoint,
+} from './io/checkpoint.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  type SafetensorsContents,
+  type SafetensorsDType,
+  saveSafetensors,
+} from './io/safetensors.js';
