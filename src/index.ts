@@ -94,7 +94,40 @@ export {
   zeros,
   zerosLike,
 } from './tensor/tensor.js';
+export {
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type FitCallback,
+  type FitEvent,
+  formatEvent,
+  jsonLinesLogger,
+  type NanPolicy,
+  progressLogger,
+  type StopReason,
+} from './train/callbacks.js';
 export { type ClipGradNormOptions, clipGradNorm, clipGradValue } from './train/clip.js';
+export { fit } from './train/fit.js';
+export type {
+  CheckpointHook,
+  EvalResult,
+  FitContext,
+  FitOptimizer,
+  FitOptions,
+  FitResult,
+  FitScheduler,
+  LossOutput,
+} from './train/fit-options.js';
+export type { FitProgress, FitSnapshot, ResumeState } from './train/fit-state.js';
+export {
+  Accuracy,
+  accuracy,
+  bitsPerToken,
+  ExponentialMean,
+  perplexity,
+  RunningMean,
+  Throughput,
+} from './train/metrics.js';
+export { type Anomaly, allFinite, detectAnomaly, findNonFiniteGradient } from './train/nan-guard.js';
 export { Adagrad, type AdagradOptions } from './train/optim/adagrad.js';
 export { Adam, type AdamOptions, AdamW } from './train/optim/adam.js';
 export {

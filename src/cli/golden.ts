@@ -339,6 +339,9 @@ registerCaseType('tbptt', checkTbptt);
 // skipped cases instead of breaking the whole run).
 const lazyCheckers: Record<string, () => Promise<CaseChecker>> = {
   onnx_node: async () => (await import('./golden-onnx.js')).checkOnnxCase,
+  train_char_lm: async () => (await import('./golden-train.js')).checkTrainingCase,
+  train_classifier: async () => (await import('./golden-train.js')).checkTrainingCase,
+  train_regression: async () => (await import('./golden-train.js')).checkTrainingCase,
 };
 
 async function checkerFor(caseType: unknown): Promise<CaseChecker | string> {
