@@ -1,7 +1,5 @@
 // The public surface of Recur: named exports only.
 import './autograd/backward.js';
-// Registers the generic sequence path that layers use for variant options.
-import './layers/generic-sequence.js';
 
 export { backward, backwardMany } from './autograd/backward.js';
 export { isGradEnabled, noGrad } from './autograd/grad-mode.js';

@@ -20,7 +20,7 @@ let current: Kernels | null = null;
 /** Why the wasm backend failed to load, for error messages. */
 let wasmError = '';
 
-/** Registers a backend loader (the wasm loader registers itself; see kernels/wasm). */
+/** Replaces the loader of a backend (tests; embedders that supply their own wasm bytes). */
 export function registerBackend(name: BackendName, load: () => Kernels | null): void {
   loaders[name] = load;
   if (current === null || current.name === name) current = null;

@@ -1,7 +1,7 @@
 /**
  * The generic sequence path: one layer, one direction, over a whole sequence, for every recurrent
  * variant the fused PyTorch-standard ops do not cover. One tape node per call, with a hand-written
- * BPTT backward (generic-backward.ts). It registers itself with `setGenericSequence` on import.
+ * BPTT backward (generic-backward.ts). The layers call it when a variant option is in use.
  *
  * Weights are in PyTorch layout and gate order (see sequence-types.ts): wIh [G*H, I],
  * wHh [G*H, Hout], biases [G*H]; LSTM gates i, f, g, o; GRU r, z, n. `clip(v)` clamps to
@@ -40,13 +40,12 @@ import { type ResolvedActivation, resolveActivation } from './generic-activation
 import { backwardCore, type Needs } from './generic-backward.js';
 import { forwardCore } from './generic-forward.js';
 import type { Arrays, Plan } from './generic-plan.js';
-import {
-  type ActivationSpec,
-  type SequenceMode,
-  type SequenceOptions,
-  type SequenceParams,
-  type SequenceResult,
-  setGenericSequence,
+import type {
+  ActivationSpec,
+  SequenceMode,
+  SequenceOptions,
+  SequenceParams,
+  SequenceResult,
 } from './sequence-types.js';
 
 const WHERE = 'genericSequence';
@@ -316,5 +315,3 @@ export function genericSequence(
   );
   return { output, h, c };
 }
-
-setGenericSequence(genericSequence);

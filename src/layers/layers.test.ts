@@ -7,10 +7,10 @@ import { randn } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ConfigError, DTypeError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { genericSequence } from './generic-sequence.js';
 import { GRU } from './gru.js';
 import { LSTM } from './lstm.js';
 import { RNN } from './rnn.js';
-import { getGenericSequence, type SequenceFn, setGenericSequence } from './sequence-types.js';
 
 const f64 = (shape: number[], seed: number, requiresGrad = false) =>
   randn(shape, { dtype: 'float64', rng: new Rng(seed), requiresGrad });
@@ -239,34 +239,38 @@ describe('layer semantics', () => {
     assert.ok(second.grad !== null);
   });
 
-  it('variant options use the registered generic sequence path, and say so when none is', () => {
-    const saved = getGenericSequence();
-    try {
-      const calls: string[] = [];
-      const fake: SequenceFn = (mode, x, params, h0, c0, opts) => {
-        calls.push(
-          `${mode}:${opts.reverse}:${opts.clip}:${opts.inputForget}:${params.peep?.shape.join('x')}`,
-        );
-        const [T, B] = x.shape;
-        const n = h0.shape[1];
-        return { output: new Tensor(new Float32Array(T * B * n), [T, B, n]), h: h0, c: c0 };
-      };
-      setGenericSequence(fake);
-      const lstm = new LSTM(2, 3, { peepholes: true, clip: 2, bidirectional: true });
-      assert.ok(lstm.namedParameters().some(([n, p]) => n === 'weight_p_l0_reverse' && p.shape[0] === 9));
-      lstm.forward(randn([2, 1, 2]));
-      assert.deepEqual(calls, ['LSTM:false:2:false:9', 'LSTM:true:2:false:9']);
-      setGenericSequence(null);
-      assert.throws(
-        () => lstm.forward(randn([2, 1, 2])),
-        /variant peepholes, clip needs the generic sequence path/,
+  it("variant options run on the generic sequence path with the layer's options", () => {
+    const lstm = new LSTM(2, 3, { peepholes: true, clip: 2, bidirectional: true, dtype: 'float64' });
+    assert.ok(lstm.namedParameters().some(([n, p]) => n === 'weight_p_l0_reverse' && p.shape[0] === 9));
+    const x = f64([4, 1, 2], 21);
+    const got = lstm.forward(x);
+    const p = new Map(lstm.namedParameters());
+    const dir = (sfx: string, reverse: boolean) =>
+      genericSequence(
+        'LSTM',
+        x,
+        {
+          wIh: p.get(`weight_ih_l0${sfx}`)!,
+          wHh: p.get(`weight_hh_l0${sfx}`)!,
+          bIh: p.get(`bias_ih_l0${sfx}`)!,
+          bHh: p.get(`bias_hh_l0${sfx}`)!,
+          peep: p.get(`weight_p_l0${sfx}`)!,
+        },
+        new Tensor(new Float64Array(3), [1, 3]),
+        new Tensor(new Float64Array(3), [1, 3]),
+        { reverse, lengths: null, clip: 2 },
       );
-      // Default-valued variant options stay on the fused path.
-      const plain = new GRU(2, 3, { linearBeforeReset: true, dilation: 1, activations: ['sigmoid', 'tanh'] });
-      assert.deepEqual(plain.forward(randn([2, 1, 2])).output.shape, [2, 1, 3]);
-    } finally {
-      setGenericSequence(saved);
+    const fwd = dir('', false);
+    const rev = dir('_reverse', true);
+    for (let t = 0; t < 4; t++) {
+      for (let j = 0; j < 3; j++) {
+        assert.equal(got.output.data[t * 6 + j], fwd.output.data[t * 3 + j]);
+        assert.equal(got.output.data[t * 6 + 3 + j], rev.output.data[t * 3 + j]);
+      }
     }
+    // Default-valued variant options stay on the fused path.
+    const plain = new GRU(2, 3, { linearBeforeReset: true, dilation: 1, activations: ['sigmoid', 'tanh'] });
+    assert.deepEqual(plain.forward(randn([2, 1, 2])).output.shape, [2, 1, 3]);
   });
 });
 

@@ -13,14 +13,9 @@ import { Tensor, zeros } from '../tensor/tensor.js';
 import { ConfigError, fmtShape, ShapeError } from '../util/errors.js';
 import { checkLengths, gateCount } from './fused-common.js';
 import { fusedSequence } from './fused-sequence.js';
+import { genericSequence } from './generic-sequence.js';
 import { activationCount, type ResolvedOptions, resolveOptions, variantsInUse } from './layer-options.js';
-import {
-  requireGenericSequence,
-  type SequenceMode,
-  type SequenceOptions,
-  type SequenceParams,
-  type SequenceResult,
-} from './sequence-types.js';
+import type { SequenceMode, SequenceOptions, SequenceParams, SequenceResult } from './sequence-types.js';
 
 /** Per-call inputs of a recurrent layer's forward. */
 export interface RecurrentForwardOptions {
@@ -193,7 +188,7 @@ export abstract class RNNBase extends Module {
   /** The fused ops, or the generic sequence path when a variant option is in use. */
   private pathFor(where: string): (...a: Parameters<typeof fusedSequence>) => SequenceResult {
     if (this.variants.length === 0) return fusedSequence;
-    return requireGenericSequence(where, this.variants.join(', '));
+    return genericSequence;
   }
 
   private sequenceOptions(direction: number, lengths: Int32Array | null): SequenceOptions {

@@ -16,7 +16,6 @@
  */
 import type { ActivationKind } from '../kernels/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConfigError } from '../util/errors.js';
 
 export type { ActivationKind };
 
@@ -81,29 +80,3 @@ export type SequenceFn = (
   c0: Tensor | null,
   opts: SequenceOptions,
 ) => SequenceResult;
-
-let generic: SequenceFn | null = null;
-
-/**
- * Registers the generic (non-fused) sequence implementation that handles the variants PyTorch
- * lacks (peepholes, inputForget, linearBeforeReset=false, clip, activations, dilation, forgetBias).
- * Called once by the module that implements it; pass null to unregister.
- */
-export function setGenericSequence(fn: SequenceFn | null): void {
-  generic = fn;
-}
-
-/** The registered generic sequence implementation, or null. */
-export function getGenericSequence(): SequenceFn | null {
-  return generic;
-}
-
-/** The registered generic implementation; throws a ConfigError naming the variant when none is. */
-export function requireGenericSequence(where: string, variant: string): SequenceFn {
-  if (!generic) {
-    throw new ConfigError(
-      `${where}: variant ${variant} needs the generic sequence path, which is not loaded (import it from the package root)`,
-    );
-  }
-  return generic;
-}
