@@ -152,7 +152,7 @@ export abstract class RNNBase extends Module {
       throw new ConfigError(`${where}: c0 is only for LSTM; ${this.layerName} has no cell state`);
     }
     const c0 = isLstm ? this.checkState(where, 'c0', options.c0, [LD, B, H], 'hiddenSize') : null;
-    const run = this.pathFor(where);
+    const run = this.pathFor();
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     let layerIn = x;
@@ -186,7 +186,7 @@ export abstract class RNNBase extends Module {
   }
 
   /** The fused ops, or the generic sequence path when a variant option is in use. */
-  private pathFor(where: string): (...a: Parameters<typeof fusedSequence>) => SequenceResult {
+  private pathFor(): (...a: Parameters<typeof fusedSequence>) => SequenceResult {
     if (this.variants.length === 0) return fusedSequence;
     return genericSequence;
   }
