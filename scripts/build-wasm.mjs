@@ -8,7 +8,9 @@
 //   --importMemory --sharedMemory   one shared memory created by the TypeScript side, so typed
 //   --maximumMemory 65536           array views never detach on grow (asc requires a maximum
 //   --initialMemory 1               for shared memory; 65536 pages = 4 GiB, the wasm32 limit)
-//   --enable simd --enable threads  (threads: atomics and the shared-memory flag)
+//   --enable simd --enable threads  (threads: atomics and the shared-memory flag; the same module is
+//                                   instantiated again on that memory in the worker thread of
+//                                   src/kernels/wasm/threads.ts, so it must not allocate)
 // The compiler is called from node_modules/.bin so the pinned devDependency is used.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';

@@ -1,16 +1,150 @@
 /**
  * The `Kernels` object of one wasm module instance: WasmCore (marshalling, memory, GEMM) plus
- * the pointwise kernels. Each kernel has a fast path, taken when every operand is a view into this
+ * the pointwise kernels, which large calls split with the worker thread by hidden units. Each kernel has a fast path, taken when every operand is a view into this
  * instance's memory (a few comparisons, no allocation, one wasm call), and the staged slow path.
  * Calls with a Float64Array operand go to the TypeScript kernels (the float64 implementation).
  */
 import { tsKernels } from '../ts/index.js';
 import type { FloatArray, Kernels } from '../types.js';
 import { type Operand, WasmCore } from './core.js';
+import { CTRL, JOB } from './jobs.js';
+import { unitsPerChunk } from './threads.js';
 
 const UNARY_OP = { exp: 0, tanh: 1, sigmoid: 2, relu: 3 } as const;
 
+/**
+ * Work per element in FLOP-equivalents (one-thread time x GEMM FLOP rate, measured with
+ * bench/kernels.ts), so one threshold decides for GEMMs and pointwise kernels alike.
+ */
+const COST = {
+  unary: [43, 110, 57, 15],
+  lstmFwd: 300,
+  lstmBwd: 30,
+  gruFwd: 290,
+  gruBwd: 30,
+} as const;
+
 export class WasmBackend extends WasmCore implements Kernels {
+  /** Chunking of a pointwise job over `units` columns, or 0 when it runs on one thread. */
+  private splitUnits(units: number, cost: number, align: number): number {
+    if (!this.par(cost)) return 0;
+    const per = unitsPerChunk(units, cost, align);
+    return per < units ? per : 0;
+  }
+
+  private unaryAt(code: number, n: number, x: number, y: number): void {
+    const per = this.splitUnits(n, COST.unary[code] * n, 16);
+    if (per === 0) {
+      this.ex.unary(code, n, x, y);
+      return;
+    }
+    const team = this.workerTeam!;
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = code;
+    a[o + 1] = n;
+    a[o + 2] = x;
+    a[o + 3] = y;
+    team.run(this.ex, this.tile, JOB.UNARY, Math.ceil(n / per), per);
+  }
+
+  private lstmFwdAt(rows: number, H: number, g: number, cp: number, c: number, tc: number, h: number): void {
+    const per = this.splitUnits(H, COST.lstmFwd * rows * H, 4);
+    if (per === 0) {
+      this.ex.lstmGatesForward(rows, H, 0, H, g, cp, c, tc, h);
+      return;
+    }
+    const team = this.workerTeam!;
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = rows;
+    a[o + 1] = H;
+    a[o + 2] = g;
+    a[o + 3] = cp;
+    a[o + 4] = c;
+    a[o + 5] = tc;
+    a[o + 6] = h;
+    team.run(this.ex, this.tile, JOB.LSTM_FWD, Math.ceil(H / per), per);
+  }
+
+  private lstmBwdAt(
+    rows: number,
+    H: number,
+    g: number,
+    cp: number,
+    tc: number,
+    dh: number,
+    dc: number,
+    dg: number,
+  ): void {
+    const per = this.splitUnits(H, COST.lstmBwd * rows * H, 4);
+    if (per === 0) {
+      this.ex.lstmGatesBackward(rows, H, 0, H, g, cp, tc, dh, dc, dg);
+      return;
+    }
+    const team = this.workerTeam!;
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = rows;
+    a[o + 1] = H;
+    a[o + 2] = g;
+    a[o + 3] = cp;
+    a[o + 4] = tc;
+    a[o + 5] = dh;
+    a[o + 6] = dc;
+    a[o + 7] = dg;
+    team.run(this.ex, this.tile, JOB.LSTM_BWD, Math.ceil(H / per), per);
+  }
+
+  private gruFwdAt(rows: number, H: number, xg: number, hg: number, hp: number, h: number): void {
+    const per = this.splitUnits(H, COST.gruFwd * rows * H, 4);
+    if (per === 0) {
+      this.ex.gruGatesForward(rows, H, 0, H, xg, hg, hp, h);
+      return;
+    }
+    const team = this.workerTeam!;
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = rows;
+    a[o + 1] = H;
+    a[o + 2] = xg;
+    a[o + 3] = hg;
+    a[o + 4] = hp;
+    a[o + 5] = h;
+    team.run(this.ex, this.tile, JOB.GRU_FWD, Math.ceil(H / per), per);
+  }
+
+  private gruBwdAt(
+    rows: number,
+    H: number,
+    xg: number,
+    hg: number,
+    hp: number,
+    dh: number,
+    dx: number,
+    dhg: number,
+    dhp: number,
+  ): void {
+    const per = this.splitUnits(H, COST.gruBwd * rows * H, 4);
+    if (per === 0) {
+      this.ex.gruGatesBackward(rows, H, 0, H, xg, hg, hp, dh, dx, dhg, dhp);
+      return;
+    }
+    const team = this.workerTeam!;
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = rows;
+    a[o + 1] = H;
+    a[o + 2] = xg;
+    a[o + 3] = hg;
+    a[o + 4] = hp;
+    a[o + 5] = dh;
+    a[o + 6] = dx;
+    a[o + 7] = dhg;
+    a[o + 8] = dhp;
+    team.run(this.ex, this.tile, JOB.GRU_BWD, Math.ceil(H / per), per);
+  }
+
   unary(
     op: 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu',
     n: number,
@@ -28,14 +162,14 @@ export class WasmBackend extends WasmCore implements Kernels {
     const px = this.addr(x, xOff, n);
     const py = this.addr(y, yOff, n);
     if (px >= 0 && py >= 0) {
-      this.ex.unary(code, n, px, py);
+      this.unaryAt(code, n, px, py);
       return;
     }
     const ops: Operand[] = [
       { a: x, off: xOff, len: n, mode: 0 },
       { a: y, off: yOff, len: n, mode: 1 },
     ];
-    this.staged(ops, 0, ([sx, sy]) => this.ex.unary(code, n, sx, sy));
+    this.staged(ops, 0, ([sx, sy]) => this.unaryAt(code, n, sx, sy));
   }
 
   lstmGatesForward(
@@ -70,7 +204,7 @@ export class WasmBackend extends WasmCore implements Kernels {
     const ptc = this.addr(tc, tcOff, len);
     const ph = this.addr(h, hOff, len);
     if (pg >= 0 && pcp >= 0 && pc >= 0 && ptc >= 0 && ph >= 0) {
-      this.ex.lstmGatesForward(rows, H, pg, pcp, pc, ptc, ph);
+      this.lstmFwdAt(rows, H, pg, pcp, pc, ptc, ph);
       return;
     }
     const ops: Operand[] = [
@@ -80,7 +214,7 @@ export class WasmBackend extends WasmCore implements Kernels {
       { a: tc, off: tcOff, len, mode: 1 },
       { a: h, off: hOff, len, mode: 1 },
     ];
-    this.staged(ops, 0, (p) => this.ex.lstmGatesForward(rows, H, p[0], p[1], p[2], p[3], p[4]));
+    this.staged(ops, 0, (p) => this.lstmFwdAt(rows, H, p[0], p[1], p[2], p[3], p[4]));
   }
 
   lstmGatesBackward(
@@ -134,7 +268,7 @@ export class WasmBackend extends WasmCore implements Kernels {
     const pdc = this.addr(dc, dcOff, len);
     const pdg = this.addr(dGates, dgOff, 4 * len);
     if (pg >= 0 && pcp >= 0 && ptc >= 0 && pdh >= 0 && pdc >= 0 && pdg >= 0) {
-      this.ex.lstmGatesBackward(rows, H, pg, pcp, ptc, pdh, pdc, pdg);
+      this.lstmBwdAt(rows, H, pg, pcp, ptc, pdh, pdc, pdg);
       return;
     }
     const ops: Operand[] = [
@@ -145,7 +279,7 @@ export class WasmBackend extends WasmCore implements Kernels {
       { a: dc, off: dcOff, len, mode: 2 },
       { a: dGates, off: dgOff, len: 4 * len, mode: 1 },
     ];
-    this.staged(ops, 0, (p) => this.ex.lstmGatesBackward(rows, H, p[0], p[1], p[2], p[3], p[4], p[5]));
+    this.staged(ops, 0, (p) => this.lstmBwdAt(rows, H, p[0], p[1], p[2], p[3], p[4], p[5]));
   }
 
   gruGatesForward(
@@ -176,7 +310,7 @@ export class WasmBackend extends WasmCore implements Kernels {
     const php = this.addr(hPrev, hpOff, len);
     const ph = this.addr(h, hOff, len);
     if (px >= 0 && phg >= 0 && php >= 0 && ph >= 0) {
-      this.ex.gruGatesForward(rows, H, px, phg, php, ph);
+      this.gruFwdAt(rows, H, px, phg, php, ph);
       return;
     }
     const ops: Operand[] = [
@@ -185,7 +319,7 @@ export class WasmBackend extends WasmCore implements Kernels {
       { a: hPrev, off: hpOff, len, mode: 0 },
       { a: h, off: hOff, len, mode: 1 },
     ];
-    this.staged(ops, 0, (p) => this.ex.gruGatesForward(rows, H, p[0], p[1], p[2], p[3]));
+    this.staged(ops, 0, (p) => this.gruFwdAt(rows, H, p[0], p[1], p[2], p[3]));
   }
 
   gruGatesBackward(
@@ -246,7 +380,7 @@ export class WasmBackend extends WasmCore implements Kernels {
     const pdhg = this.addr(dHg, dhgOff, 3 * len);
     const pdhp = this.addr(dhPrev, dhpOff, len);
     if (px >= 0 && phg >= 0 && php >= 0 && pdh >= 0 && pdx >= 0 && pdhg >= 0 && pdhp >= 0) {
-      this.ex.gruGatesBackward(rows, H, px, phg, php, pdh, pdx, pdhg, pdhp);
+      this.gruBwdAt(rows, H, px, phg, php, pdh, pdx, pdhg, pdhp);
       return;
     }
     const ops: Operand[] = [
@@ -258,6 +392,6 @@ export class WasmBackend extends WasmCore implements Kernels {
       { a: dHg, off: dhgOff, len: 3 * len, mode: 1 },
       { a: dhPrev, off: dhpOff, len, mode: 1 },
     ];
-    this.staged(ops, 0, (p) => this.ex.gruGatesBackward(rows, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6]));
+    this.staged(ops, 0, (p) => this.gruBwdAt(rows, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6]));
   }
 }

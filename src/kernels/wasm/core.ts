@@ -1,16 +1,23 @@
 /**
  * Base of the wasm `Kernels` object: argument marshalling around the module exports, memory,
- * and the GEMM entry points (the pointwise kernels are added in backend.ts).
+ * the worker team (threads.ts) and the GEMM entry points (the pointwise kernels are added in
+ * backend.ts).
  *
  * Arrays that are views into this instance's memory (from `alloc`) are passed to wasm in place
  * as byte addresses; the per-step hot path (`gemmPacked`, the gate kernels) then costs a few
  * comparisons in JavaScript. Any other Float32Array is copied into a reusable scratch block and
  * its outputs copied back (correctness first; it is the slow path). Calls where an operand is a
  * Float64Array go to the TypeScript kernels, which are the float64 implementation.
+ *
+ * Large calls are split with the instance's worker thread by output columns (`par`, jobs.ts);
+ * a split call returns exactly what the one-thread call returns.
  */
 import { tsKernels } from '../ts/index.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import type { WasmHeap } from './allocator.js';
+import { CTRL, JOB } from './jobs.js';
+import { getThreads, Team, tuning, unitsPerChunk } from './threads.js';
+import type { WasmModule } from './wasm-api.js';
 
 /** The functions exported by build/wasm/*.wasm (src/kernels/wasm/assembly). Pointers are bytes. */
 export interface KernelExports {
@@ -31,10 +38,22 @@ export interface KernelExports {
     tile: number,
   ): void;
   unary(op: number, n: number, x: number, y: number): void;
-  lstmGatesForward(rows: number, H: number, g: number, cp: number, c: number, tc: number, h: number): void;
+  lstmGatesForward(
+    rows: number,
+    H: number,
+    j0: number,
+    j1: number,
+    g: number,
+    cp: number,
+    c: number,
+    tc: number,
+    h: number,
+  ): void;
   lstmGatesBackward(
     rows: number,
     H: number,
+    j0: number,
+    j1: number,
     g: number,
     cp: number,
     tc: number,
@@ -42,10 +61,21 @@ export interface KernelExports {
     dc: number,
     dg: number,
   ): void;
-  gruGatesForward(rows: number, H: number, xg: number, hg: number, hp: number, h: number): void;
+  gruGatesForward(
+    rows: number,
+    H: number,
+    j0: number,
+    j1: number,
+    xg: number,
+    hg: number,
+    hp: number,
+    h: number,
+  ): void;
   gruGatesBackward(
     rows: number,
     H: number,
+    j0: number,
+    j1: number,
     xg: number,
     hg: number,
     hp: number,
@@ -66,6 +96,9 @@ export interface Operand {
   /** For a strided output (GEMM C): copy back only `rows` rows of `cols` elements, `ld` apart. */
   rows?: { rows: number; cols: number; ld: number };
 }
+
+/** Stops the worker of a backend instance that was garbage-collected (it would live forever). */
+const teamReaper = new FinalizationRegistry<Team>((team) => team.terminate());
 
 function roundUp64(n: number): number {
   return Math.ceil(n / 64) * 64;
@@ -92,17 +125,90 @@ export class WasmPacked implements PackedMatrix {
 
 export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm' | 'packB' | 'gemmPacked'> {
   readonly name = 'wasm' as const;
-  /** 64-byte-aligned 2x16 float tile for the GEMM column tail. */
-  private readonly tile: number;
+  /** 64-byte-aligned 2x16 float tile for the GEMM column tail (the worker has its own). */
+  protected readonly tile: number;
   private scratch = -1;
   private scratchBytes = 0;
+  /** The worker team: undefined until first needed (a failed team stays, for its stats). */
+  private team: Team | undefined;
 
   constructor(
     readonly ex: KernelExports,
     readonly heap: WasmHeap,
     readonly relaxed: boolean,
+    /** The compiled module, for the worker thread's own instance (null: one thread only). */
+    readonly module: WasmModule | null = null,
   ) {
     this.tile = heap.allocBytes(128);
+  }
+
+  /**
+   * The team when a call costing `cost` FLOP should be split between the two threads now, else
+   * null. The worker is started by the first call big enough to wake it (it becomes usable a few
+   * tens of milliseconds later; until then calls run on one thread).
+   */
+  protected par(cost: number): Team | null {
+    if (cost < tuning.minFlopHot || getThreads() !== 2) return null;
+    let t: Team | null | undefined = this.team;
+    if (t === undefined) {
+      if (cost < tuning.minFlopCold) return null;
+      t = this.startTeam();
+    }
+    return t?.usable(cost) ? t : null;
+  }
+
+  /**
+   * Creates the worker team, once per instance (null with 1 thread or without a module). A
+   * worker that fails to start or fails later leaves the instance on one thread for good (its
+   * team reports why in `stats().error`); it is not restarted.
+   */
+  startTeam(): Team | null {
+    if (this.team) return this.team;
+    if (!this.module || getThreads() !== 2) return null;
+    const t = new Team(this.module, this.heap.memory, this.heap.allocBytes(128));
+    this.team = t;
+    if (!t.failed) teamReaper.register(this, t);
+    return t;
+  }
+
+  /** The team if one was started (for stats). */
+  get workerTeam(): Team | null {
+    return this.team ?? null;
+  }
+
+  /** C = (acc ? C : 0) + A · packed panels, all byte addresses; split when large. */
+  protected gemmPackedAt(
+    m: number,
+    n: number,
+    k: number,
+    pa: number,
+    lda: number,
+    bp: number,
+    pc: number,
+    ldc: number,
+    acc: number,
+  ): void {
+    const cost = 2 * m * n * k;
+    const team = this.par(cost);
+    const panels = (n + 15) >> 4;
+    const per = team ? unitsPerChunk(panels, cost, 1) : panels;
+    const chunks = Math.ceil(panels / per);
+    if (!team || chunks < 2) {
+      this.ex.gemmPacked(m, n, k, pa, lda, bp, pc, ldc, acc, this.tile);
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = m;
+    a[o + 1] = n;
+    a[o + 2] = k;
+    a[o + 3] = pa;
+    a[o + 4] = lda;
+    a[o + 5] = bp;
+    a[o + 6] = pc;
+    a[o + 7] = ldc;
+    a[o + 8] = acc;
+    team.run(this.ex, this.tile, JOB.GEMM_PACKED, chunks, per);
   }
 
   /**
@@ -205,16 +311,62 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
     ];
     this.staged(ops, packBytes + atBytes, ([pa, pb, pc], work) => {
       const ex = this.ex;
-      ex.packB(transB ? 1 : 0, k, n, pb, ldb, work);
       let aPtr = pa;
       let aLd = lda;
       if (transA) {
         aPtr = work + roundUp64(packBytes);
-        ex.transposeA(m, k, pa, lda, aPtr);
+        this.transposeAt(m, k, pa, lda, aPtr);
         aLd = k;
       }
-      ex.gemmPacked(m, n, k, aPtr, aLd, work, pc, ldc, accumulate ? 1 : 0, this.tile);
+      const acc = accumulate ? 1 : 0;
+      const cost = 2 * m * n * k;
+      const team = this.par(cost);
+      const panels = (n + 15) >> 4;
+      const per = team ? unitsPerChunk(panels, cost, 1) : panels;
+      const chunks = Math.ceil(panels / per);
+      if (!team || chunks < 2) {
+        ex.packB(transB ? 1 : 0, k, n, pb, ldb, work);
+        ex.gemmPacked(m, n, k, aPtr, aLd, work, pc, ldc, acc, this.tile);
+        return;
+      }
+      // Each chunk packs its own panels of B into `work`, then multiplies them.
+      const a = team.ctrl;
+      const o = CTRL.ARGS + 3;
+      a[o] = m;
+      a[o + 1] = n;
+      a[o + 2] = k;
+      a[o + 3] = aPtr;
+      a[o + 4] = aLd;
+      a[o + 5] = pb;
+      a[o + 6] = ldb;
+      a[o + 7] = transB ? 1 : 0;
+      a[o + 8] = work;
+      a[o + 9] = pc;
+      a[o + 10] = ldc;
+      a[o + 11] = acc;
+      team.run(ex, this.tile, JOB.GEMM, chunks, per);
     });
+  }
+
+  /** dst [m, k] = transpose of src ([k, m] with stride lda); split by row ranges of dst when large. */
+  private transposeAt(m: number, k: number, src: number, lda: number, dst: number): void {
+    // ~1.5 ns per element on one thread (memory-bound): ~80 FLOP-equivalents.
+    const cost = 80 * m * k;
+    const team = this.par(cost);
+    const per = team ? unitsPerChunk(m, cost, 16) : m;
+    const chunks = Math.ceil(m / per);
+    if (!team || chunks < 2) {
+      this.ex.transposeA(m, k, src, lda, dst);
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = m;
+    a[o + 1] = k;
+    a[o + 2] = src;
+    a[o + 3] = lda;
+    a[o + 4] = dst;
+    team.run(this.ex, this.tile, JOB.TRANSPOSE, chunks, per);
   }
 
   packB(transB: boolean, k: number, n: number, b: FloatArray, bOff: number, ldb: number): PackedMatrix {
@@ -256,15 +408,13 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
     const pa = this.addr(a, aOff, aLen);
     const pc = this.addr(c, cOff, cLen);
     if (pa >= 0 && pc >= 0) {
-      this.ex.gemmPacked(m, n, k, pa, lda, packed.ptr, pc, ldc, acc, this.tile);
+      this.gemmPackedAt(m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
       return;
     }
     const ops: Operand[] = [
       { a, off: aOff, len: aLen, mode: 0 },
       { a: c, off: cOff, len: cLen, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
     ];
-    this.staged(ops, 0, ([sa, sc]) => {
-      this.ex.gemmPacked(m, n, k, sa, lda, packed.ptr, sc, ldc, acc, this.tile);
-    });
+    this.staged(ops, 0, ([sa, sc]) => this.gemmPackedAt(m, n, k, sa, lda, packed.ptr, sc, ldc, acc));
   }
 }

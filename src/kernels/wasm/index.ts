@@ -7,12 +7,17 @@
  * - `wasmKernels` is a stable object for code that wants a backend value at import time: it
  *   forwards every call to the default instance, loading it synchronously on first use in Node.
  *   Hot loops may prefer the instance itself (one call less per kernel).
+ * - `setThreads(1 | 2)` / `getThreads()` (default: RECUR_THREADS, else 2 where Node worker
+ *   threads and two cores exist): with 2, large calls are split between the main thread and one
+ *   worker per instance (threads.ts). `await wasmThreadsReady()` starts the worker early.
  */
 import type { Kernels } from '../types.js';
 import { WasmBackend } from './backend.js';
 import { instantiate, instantiateSync, type WasmLoadOptions } from './loader.js';
+import type { TeamStats } from './threads.js';
 
 export type { WasmBuild, WasmLoadOptions } from './loader.js';
+export { getThreads, setThreads, type TeamStats, type ThreadCount, threadsAvailable } from './threads.js';
 
 /** undefined: not tried yet; null: tried and unavailable. */
 let defaultBackend: WasmBackend | null | undefined;
@@ -47,6 +52,24 @@ function current(): WasmBackend {
 export function wasmInfo(kernels?: Kernels): { relaxed: boolean; memoryBytes: number } {
   const k = kernels instanceof WasmBackend ? kernels : current();
   return { relaxed: k.relaxed, memoryBytes: k.heap.byteLength };
+}
+
+/**
+ * Starts the worker thread of a wasm instance (default: the shared instance) now instead of at
+ * the first large call, and resolves true once it can take work; false with 1 thread (see
+ * `getThreads`) or when the worker could not start. Optional: without it the first large call
+ * starts the worker and calls run on one thread until it is up.
+ */
+export async function wasmThreadsReady(kernels?: Kernels): Promise<boolean> {
+  const k = kernels instanceof WasmBackend ? kernels : kernels ? null : current();
+  const team = k?.startTeam();
+  return team ? team.whenReady() : false;
+}
+
+/** Counters of the worker thread of a wasm instance (default: the shared one); null if none started. */
+export function wasmThreadStats(kernels?: Kernels): TeamStats | null {
+  const k = kernels instanceof WasmBackend ? kernels : kernels ? null : current();
+  return k?.workerTeam?.stats() ?? null;
 }
 
 /** The default wasm backend as a plain object (forwards to the instance; see the module doc). */

@@ -15,7 +15,15 @@
 import { MAX_PAGES, WasmHeap } from './allocator.js';
 import { WasmBackend } from './backend.js';
 import type { KernelExports } from './core.js';
-import { type WasmApi, type WasmBytes, type WasmInstance, type WasmMemory, wasmApi } from './wasm-api.js';
+import {
+  type WasmApi,
+  type WasmBytes,
+  type WasmInstance,
+  type WasmMemory,
+  type WasmModule,
+  wasmApi,
+  wasmImports,
+} from './wasm-api.js';
 
 export type WasmBuild = 'relaxed' | 'plain';
 
@@ -80,20 +88,10 @@ function createMemory(wasm: WasmApi, initialPages: number | undefined): WasmMemo
   }
 }
 
-function imports(memory: WasmMemory): object {
-  return {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error('wasm kernels: abort');
-      },
-    },
-  };
-}
-
-function makeBackend(instance: WasmInstance, memory: WasmMemory): WasmBackend {
+/** The backend over one instance; `module` is kept so a worker thread can instantiate it too. */
+function makeBackend(module: WasmModule, instance: WasmInstance, memory: WasmMemory): WasmBackend {
   const ex = instance.exports as unknown as KernelExports;
-  return new WasmBackend(ex, new WasmHeap(memory, ex.heapBase()), ex.isRelaxed() === 1);
+  return new WasmBackend(ex, new WasmHeap(memory, ex.heapBase()), ex.isRelaxed() === 1, module);
 }
 
 /**
@@ -119,8 +117,9 @@ export function instantiateSync(options: WasmLoadOptions = {}): WasmBackend | nu
     if (!ok) continue;
     const memory = createMemory(wasm, options.initialPages);
     if (!memory) return null;
-    const instance = new wasm.Instance(new wasm.Module(bytes), imports(memory));
-    return makeBackend(instance, memory);
+    const module = new wasm.Module(bytes);
+    const instance = new wasm.Instance(module, wasmImports(memory));
+    return makeBackend(module, instance, memory);
   }
   return null;
 }
@@ -154,8 +153,8 @@ export async function instantiate(options: WasmLoadOptions = {}): Promise<WasmBa
     const memory = createMemory(wasm, options.initialPages);
     if (!memory) throw new Error('wasm kernels: shared WasmMemory is unavailable');
     const module = await wasm.compile(bytes);
-    const instance = await wasm.instantiate(module, imports(memory));
-    return makeBackend(instance, memory);
+    const instance = await wasm.instantiate(module, wasmImports(memory));
+    return makeBackend(module, instance, memory);
   }
   throw new Error(
     'wasm kernels: no loadable build (WebAssembly SIMD unsupported, or run npm run build:wasm)',

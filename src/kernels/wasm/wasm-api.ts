@@ -33,3 +33,15 @@ export interface WasmApi {
 
 /** The engine's WebAssembly object, or undefined where there is none. */
 export const wasmApi: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The import object of the kernel module: the shared memory and an abort that throws. */
+export function wasmImports(memory: WasmMemory): object {
+  return {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('wasm kernels: abort');
+      },
+    },
+  };
+}

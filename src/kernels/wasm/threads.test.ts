@@ -1,0 +1,422 @@
+/**
+ * Two-thread wasm kernels (threads.ts, worker.ts, jobs.ts): split calls must equal one-thread calls
+ * bit for bit (random and odd shapes, the main thread's or the worker's share empty, operands in
+ * and out of wasm memory, memory grown after the worker started), the late-worker fallback, the
+ * thread setting and RECUR_THREADS, and a process using the worker must exit by itself.
+ *
+ * Splitting is forced on for small calls with `tuneThreads` (no size threshold, tiny chunks), so
+ * every shape below is cut into several chunks. No assertion depends on timing except the
+ * fallback test, which makes the worker late on purpose by milliseconds.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Kernels } from '../types.js';
+import {
+  getThreads,
+  loadWasmKernelsSync,
+  setThreads,
+  threadsAvailable,
+  wasmThreadStats,
+  wasmThreadsReady,
+} from './index.js';
+import { tuneThreads } from './threads.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Forces splitting of every call into many small chunks; fallback off unless asked. */
+const FORCE = {
+  minFlopHot: 0,
+  minFlopCold: 0,
+  chunkFlop: 2000,
+  maxChunks: 64,
+  fallback: false,
+  mainClaims: true,
+  workerDelayUs: 0,
+} as const;
+
+function filled(k: Kernels, n: number, inside: boolean, rand: () => number, scale = 1): Float32Array {
+  const a = inside ? (k.alloc(n, 'float32') as Float32Array) : new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rand() * 2 - 1) * scale;
+  return a;
+}
+
+/** Bitwise equality (so -0 vs 0 and NaN payloads count). */
+function assertSame(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < g.length; i++) {
+    if (g[i] !== w[i])
+      assert.fail(`${what}: element ${i} differs: ${got[i]} (2 threads) vs ${want[i]} (1 thread)`);
+  }
+}
+
+/**
+ * Runs `call(outs)` once with 1 thread and once with 2 on copies of the same output buffers
+ * (which may also be inputs, e.g. accumulate or in-place gates) and compares them bitwise.
+ */
+function sameBothWays(outs: Float32Array[], call: (o: Float32Array[]) => void, what: string): void {
+  const one = outs.map((o) => Float32Array.from(o));
+  // One thread on the original buffers (they may live in wasm memory), keep the results...
+  setThreads(1);
+  call(outs);
+  const ref = outs.map((o) => Float32Array.from(o));
+  // ...then restore the inputs and run split.
+  for (let i = 0; i < outs.length; i++) outs[i].set(one[i]);
+  setThreads(2);
+  call(outs);
+  for (let i = 0; i < outs.length; i++) assertSame(outs[i], ref[i], `${what} output ${i}`);
+}
+
+const builds = (['relaxed', 'plain'] as const).map((b) => {
+  const k = loadWasmKernelsSync({ build: b });
+  assert.ok(k, `the ${b} wasm build must load (run npm run build:wasm)`);
+  return [b, k] as const;
+});
+
+describe('wasm threads: setting', () => {
+  it('is available under Node and validates setThreads', () => {
+    assert.equal(threadsAvailable(), true);
+    assert.throws(() => setThreads(3 as 1), RangeError);
+    setThreads(1);
+    assert.equal(getThreads(), 1);
+    setThreads(2);
+    assert.equal(getThreads(), 2);
+  });
+});
+
+for (const [build, k] of builds) {
+  describe(`wasm threads (${build})`, () => {
+    before(async () => {
+      setThreads(2);
+      assert.equal(await wasmThreadsReady(k), true, 'the worker must start');
+      tuneThreads(FORCE);
+    });
+    after(() => {
+      tuneThreads();
+    });
+
+    it('gemm and gemmPacked: split equals one thread, random and odd shapes, in and out of memory', () => {
+      const rand = rng(build === 'relaxed' ? 1 : 2);
+      const before = wasmThreadStats(k)!;
+      const dim = (max: number) => 1 + Math.floor(rand() * max);
+      const shapes: [number, number, number][] = [
+        [1, 17, 3],
+        [2, 33, 1],
+        [3, 300, 400],
+        [33, 16, 5],
+        [17, 47, 390],
+        [64, 257, 64],
+      ];
+      for (let r = 0; r < 14; r++) shapes.push([dim(40), dim(300), dim(450)]);
+      for (const [m, n, kk] of shapes) {
+        const tA = rand() < 0.5;
+        const tB = rand() < 0.5;
+        const acc = rand() < 0.5;
+        const inside = rand() < 0.7;
+        const pad = Math.floor(rand() * 3);
+        const lda = (tA ? m : kk) + pad;
+        const ldb = (tB ? kk : n) + pad;
+        const ldc = n + pad;
+        const A = filled(k, (tA ? kk : m) * lda, inside, rand);
+        const B = filled(k, (tB ? n : kk) * ldb, inside, rand);
+        const C = filled(k, m * ldc + pad, inside, rand);
+        const what = `gemm ${JSON.stringify({ tA, tB, m, n, kk, acc, inside, pad })}`;
+        sameBothWays([C], ([c]) => k.gemm(tA, tB, m, n, kk, A, 0, lda, B, 0, ldb, c, pad, ldc, acc), what);
+        const P = k.packB(tB, kk, n, B, 0, ldb);
+        const A2 = filled(k, m * (kk + pad), inside, rand);
+        sameBothWays([C], ([c]) => k.gemmPacked(m, A2, 0, kk + pad, P, c, pad, ldc, acc), `packed ${what}`);
+        P.dispose();
+        for (const x of [A, B, C, A2]) k.free(x);
+      }
+      const s = wasmThreadStats(k)!;
+      assert.ok(s.jobs > before.jobs, 'calls were split');
+    });
+
+    it('pointwise kernels: split equals one thread', () => {
+      const rand = rng(3);
+      for (const n of [1, 17, 100, 1000, 4099]) {
+        for (const op of ['exp', 'tanh', 'sigmoid', 'relu'] as const) {
+          const x = filled(k, n, true, rand, 5);
+          const y = filled(k, n, n % 2 === 0, rand);
+          sameBothWays([y], ([yy]) => k.unary(op, n, x, 0, yy, 0), `unary ${op} n=${n}`);
+          k.free(x);
+          k.free(y);
+        }
+      }
+      for (const [rows, H] of [
+        [1, 1],
+        [3, 5],
+        [2, 17],
+        [5, 64],
+        [9, 131],
+        [4, 256],
+      ]) {
+        const n = rows * H;
+        const inside = H !== 17;
+        const mk = (len: number, scale = 2) => filled(k, len, inside, rand, scale);
+        const [g, cp, c, tc, h, dh, dc, dg] = [
+          mk(4 * n),
+          mk(n),
+          mk(n),
+          mk(n),
+          mk(n),
+          mk(n),
+          mk(n),
+          mk(4 * n),
+        ];
+        const tag = `rows=${rows} H=${H}`;
+        sameBothWays(
+          [g, c, tc, h],
+          ([gg, cc, tt, hh]) => k.lstmGatesForward(rows, H, gg, 0, cp, 0, cc, 0, tt, 0, hh, 0),
+          `lstm fwd ${tag}`,
+        );
+        sameBothWays(
+          [dc, dg],
+          ([dd, gg]) => k.lstmGatesBackward(rows, H, g, 0, cp, 0, tc, 0, dh, 0, dd, 0, gg, 0),
+          `lstm bwd ${tag}`,
+        );
+        const [xg, hg, dx, dhg] = [mk(3 * n), mk(3 * n), mk(3 * n), mk(3 * n)];
+        sameBothWays(
+          [xg, h],
+          ([xx, hh]) => k.gruGatesForward(rows, H, xx, 0, hg, 0, cp, 0, hh, 0),
+          `gru fwd ${tag}`,
+        );
+        sameBothWays(
+          [dx, dhg, dc],
+          ([a, b, d]) => k.gruGatesBackward(rows, H, xg, 0, hg, 0, cp, 0, dh, 0, a, 0, b, 0, d, 0),
+          `gru bwd ${tag}`,
+        );
+        for (const x of [g, cp, c, tc, h, dh, dc, dg, xg, hg, dx, dhg]) k.free(x);
+      }
+    });
+
+    it("the main thread's share empty: the worker runs every chunk, results unchanged", () => {
+      const rand = rng(4);
+      const before = wasmThreadStats(k)!;
+      tuneThreads({ ...FORCE, mainClaims: false });
+      try {
+        for (const [m, n, kk] of [
+          [5, 100, 70],
+          [32, 1024, 256],
+          [1, 33, 9],
+        ]) {
+          const A = filled(k, m * kk, true, rand);
+          const W = filled(k, n * kk, false, rand);
+          const C = filled(k, m * n, true, rand);
+          const P = k.packB(true, kk, n, W, 0, kk);
+          sameBothWays(
+            [C],
+            ([c]) => k.gemmPacked(m, A, 0, kk, P, c, 0, n, true),
+            `worker-only ${m}x${kk}x${n}`,
+          );
+          sameBothWays(
+            [C],
+            ([c]) => k.gemm(false, true, m, n, kk, A, 0, kk, W, 0, kk, c, 0, n, false),
+            'gemm',
+          );
+          P.dispose();
+          for (const x of [A, W, C]) k.free(x);
+        }
+        const rows = 3;
+        const H = 37;
+        const g = filled(k, 4 * rows * H, true, rand, 3);
+        const [cp, c, tc, h] = [0, 1, 2, 3].map(() => filled(k, rows * H, true, rand));
+        sameBothWays(
+          [g, c, tc, h],
+          ([gg, cc, tt, hh]) => k.lstmGatesForward(rows, H, gg, 0, cp, 0, cc, 0, tt, 0, hh, 0),
+          'worker-only lstm',
+        );
+      } finally {
+        tuneThreads(FORCE);
+      }
+      const s = wasmThreadStats(k)!;
+      assert.ok(s.workerChunks > before.workerChunks, 'the worker ran chunks');
+      assert.equal(s.mainChunks, before.mainChunks, 'the main thread ran none');
+    });
+
+    it("the worker's share empty or tiny: single-panel calls and a stalled worker", () => {
+      const rand = rng(5);
+      // n <= 16 is one panel: never split. A worker delayed by 1 ms per chunk takes at most one
+      // chunk while the main thread does the rest.
+      for (const delay of [0, 1000]) {
+        tuneThreads({ ...FORCE, workerDelayUs: delay });
+        for (const [m, n, kk] of [
+          [7, 16, 50],
+          [3, 1, 200],
+          [32, 512, 128],
+        ]) {
+          const A = filled(k, m * kk, true, rand);
+          const W = filled(k, n * kk, true, rand);
+          const C = filled(k, m * n, true, rand);
+          const P = k.packB(true, kk, n, W, 0, kk);
+          sameBothWays(
+            [C],
+            ([c]) => k.gemmPacked(m, A, 0, kk, P, c, 0, n, false),
+            `${m}x${kk}x${n} d${delay}`,
+          );
+          P.dispose();
+          for (const x of [A, W, C]) k.free(x);
+        }
+      }
+      tuneThreads(FORCE);
+    });
+
+    it('operands in memory grown after the worker started', () => {
+      const rand = rng(6);
+      // 32 MiB more: the shared memory grows while the worker is parked; A and C live at the end.
+      const big = k.alloc(8 << 20, 'float32') as Float32Array;
+      const [m, n, kk] = [16, 200, 100];
+      const cOff = big.length - m * n;
+      const aOff = cOff - m * kk;
+      for (let i = aOff; i < big.length; i++) big[i] = rand() * 2 - 1;
+      const W = filled(k, n * kk, true, rand);
+      const P = k.packB(true, kk, n, W, 0, kk);
+      const before = wasmThreadStats(k)!.jobs;
+      sameBothWays(
+        [big.subarray(cOff)],
+        () => k.gemmPacked(m, big, aOff, kk, P, big, cOff, n, true),
+        'grown memory',
+      );
+      assert.ok(wasmThreadStats(k)!.jobs > before);
+      P.dispose();
+      for (const x of [big, W]) k.free(x);
+    });
+
+    it('falls back to one thread when the worker is late, and tries again later', async () => {
+      const rand = rng(7);
+      // The worker needs > 3 ms per chunk while the main thread needs microseconds, so every job
+      // it joins is late; it spins long between jobs so that it joins (on a loaded machine it may
+      // still miss jobs, which also switches splitting off: then wait out the backoff and retry).
+      const late = { ...FORCE, fallback: true, workerDelayUs: 3000, workerSpinUs: 20_000 };
+      tuneThreads({ ...late, backoffMinMs: 30, backoffMaxMs: 30 });
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      try {
+        const [m, n, kk] = [16, 512, 64];
+        const A = filled(k, m * kk, true, rand);
+        const W = filled(k, n * kk, true, rand);
+        const C = filled(k, m * n, true, rand);
+        const P = k.packB(true, kk, n, W, 0, kk);
+        const s0 = wasmThreadStats(k)!;
+        const t0 = performance.now();
+        let s = s0;
+        while (!(s.late > s0.late && s.disabled) && performance.now() - t0 < 5000) {
+          if (s.disabled) await sleep(35);
+          sameBothWays([C], ([c]) => k.gemmPacked(m, A, 0, kk, P, c, 0, n, false), 'late worker');
+          s = wasmThreadStats(k)!;
+        }
+        assert.ok(s.late > s0.late, 'a late job was detected');
+        // Two late jobs in 16, or one longer than the whole one-thread call, switch splitting off.
+        assert.equal(s.disabled, true, 'splitting is off');
+        assert.ok(s.disables > s0.disables);
+        // While off, calls run on one thread: no job is posted.
+        for (let i = 0; i < 5; i++) k.gemmPacked(m, A, 0, kk, P, C, 0, n, false);
+        assert.equal(wasmThreadStats(k)!.jobs, s.jobs);
+        // After the backoff it tries again.
+        await sleep(40);
+        tuneThreads({ ...late, workerDelayUs: 0 });
+        k.gemmPacked(m, A, 0, kk, P, C, 0, n, false);
+        assert.equal(wasmThreadStats(k)!.jobs, s.jobs + 1);
+        P.dispose();
+        for (const x of [A, W, C]) k.free(x);
+      } finally {
+        tuneThreads();
+        tuneThreads(FORCE);
+      }
+    });
+  });
+}
+
+/** Runs an ES module snippet in a child Node process; resolves with its output and timings. */
+function child(
+  code: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string; afterDoneMs: number }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    let err = '';
+    let doneAt = 0;
+    const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (!doneAt && out.includes('done')) doneAt = performance.now();
+    });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
+    p.on('error', reject);
+    p.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve({ code: c, out, err, afterDoneMs: doneAt ? performance.now() - doneAt : Number.NaN });
+    });
+  });
+}
+
+describe('wasm threads: browser build', () => {
+  it('the modules the library imports have no static Node imports (only worker.js has)', () => {
+    for (const f of ['index', 'threads', 'jobs', 'core', 'backend', 'loader', 'allocator', 'wasm-api']) {
+      const src = readFileSync(new URL(`./${f}.js`, import.meta.url), 'utf8');
+      assert.doesNotMatch(
+        src,
+        /^\s*(import|export)\b[^;]*from\s*['"]node:/m,
+        `${f}.js imports a Node module`,
+      );
+      assert.doesNotMatch(src, /\bimport\s*['"]\.\/worker\.js['"]/, `${f}.js imports the worker`);
+    }
+    const worker = readFileSync(new URL('./worker.js', import.meta.url), 'utf8');
+    assert.match(worker, /from 'node:worker_threads'/);
+  });
+});
+
+describe('wasm threads: processes', () => {
+  const index = new URL('./index.js', import.meta.url).href;
+  const threadsUrl = new URL('./threads.js', import.meta.url).href;
+
+  it('a process that used the worker exits by itself promptly', async () => {
+    const code = `
+      import { loadWasmKernelsSync, getThreads, wasmThreadsReady, wasmThreadStats } from ${JSON.stringify(index)};
+      import { tuneThreads } from ${JSON.stringify(threadsUrl)};
+      const k = loadWasmKernelsSync();
+      if (getThreads() !== 2 || !(await wasmThreadsReady())) throw new Error('no worker');
+      tuneThreads({ minFlopHot: 0, minFlopCold: 0, fallback: false, mainClaims: false });
+      const m = 64, n = 512, kk = 256;
+      const A = k.alloc(m * kk, 'float32'), W = k.alloc(n * kk, 'float32'), C = k.alloc(m * n, 'float32');
+      A.fill(0.5); W.fill(0.25);
+      k.gemm(false, true, m, n, kk, A, 0, kk, W, 0, kk, C, 0, n, false);
+      console.log('done', C[0], C[m * n - 1], wasmThreadStats().workerChunks > 0);
+    `;
+    const r = await child(code, { RECUR_THREADS: '2' });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /done 32 32 true/);
+    assert.ok(r.afterDoneMs < 2000, `exited ${r.afterDoneMs.toFixed(0)} ms after finishing`);
+  });
+
+  it('RECUR_THREADS selects 1 or 2 and rejects other values', async () => {
+    const code = `
+      import { getThreads } from ${JSON.stringify(index)};
+      try { console.log('threads', getThreads()); } catch (e) { console.log('error', e.message); }
+    `;
+    const [one, two, bad] = await Promise.all([
+      child(code, { RECUR_THREADS: '1' }),
+      child(code, { RECUR_THREADS: '2' }),
+      child(code, { RECUR_THREADS: 'many' }),
+    ]);
+    assert.match(one.out, /threads 1/);
+    assert.match(two.out, /threads 2/);
+    assert.match(bad.out, /error RECUR_THREADS must be 1 or 2/);
+  });
+});

@@ -1,0 +1,472 @@
+/**
+ * Two cores for the wasm kernels: the thread setting and the main-thread side of the worker team.
+ *
+ * Each wasm backend instance can own one persistent worker thread (worker.ts) that instantiates
+ * the same compiled module on the same shared memory. A large kernel call is cut into chunks of
+ * output columns (jobs.ts); the main thread posts the job in a control block on a
+ * SharedArrayBuffer and both threads claim chunks, the main thread from the front and the worker
+ * from the back, with compare-and-swap on one claim word. No message is posted per job.
+ *
+ * Protocol (all through Atomics on the control block, see CTRL):
+ *   main:   args, CLAIM = chunks << 16, STATE = POSTED (+ notify if the worker sleeps), claim and
+ *           run chunks; when none are left: CAS STATE POSTED -> IDLE. If that succeeds the
+ *           worker never joined and there is nothing to wait for. Otherwise the worker holds
+ *           the job: spin ~mainSpinUs on STATE, then Atomics.wait, until DONE; STATE = IDLE.
+ *   worker: CAS STATE POSTED -> TAKEN, then read the args, claim and run chunks, STATE = DONE
+ *           (+ notify if main sleeps). Between jobs it spins ~workerSpinUs, then Atomics.wait.
+ * Because the worker takes a job by CAS before reading its arguments, and main cancels a job the
+ * worker has not taken by the same CAS, a late worker can never run a stale job, and main never
+ * waits for a worker that is slow to wake: it only waits for the chunks the worker has claimed.
+ *
+ * When splitting pays: only for calls of at least `minFlopHot` (worker spinning, joins in about a
+ * microsecond) or `minFlopCold` (worker asleep: waking it costs tens of microseconds). When it does
+ * not pay (another process on the second core, so the worker runs late): every joined job is
+ * timed; when the main thread waits for the worker much longer than one chunk, twice in the last
+ * 16 joined jobs (or once by more than 1 ms and the whole job's one-thread time), or the worker
+ * misses 8 of the last 32 posted jobs, splitting is switched off for a backoff period (doubling
+ * while it keeps failing), after which it is tried again. A call too small to wake a sleeping
+ * worker for runs on one thread but wakes it, so that the calls after it find it spinning.
+ *
+ * Node only: the worker comes from `process.getBuiltinModule('node:worker_threads')`, so this
+ * module loads anywhere; where there are no worker threads (browsers), the setting is 1 thread.
+ */
+import type { KernelExports } from './core.js';
+import { CTRL, runChunk, STATE } from './jobs.js';
+import type { WasmMemory, WasmModule } from './wasm-api.js';
+
+export type ThreadCount = 1 | 2;
+
+/** Knobs of the splitting policy (measured defaults; see docs/performance.md, "Two cores"). */
+export interface ThreadTuning {
+  /** Smallest call (FLOP, or FLOP-equivalent for pointwise kernels) split while the worker spins. */
+  minFlopHot: number;
+  /** Smallest call split when the worker is asleep (the call also wakes it up). */
+  minFlopCold: number;
+  /** Target work per chunk; chunks are at most maxChunks. */
+  chunkFlop: number;
+  maxChunks: number;
+  /** How long the worker polls for the next job before it blocks in Atomics.wait. */
+  workerSpinUs: number;
+  /** How long the main thread polls for the worker's last chunk before it blocks. */
+  mainSpinUs: number;
+  /** A joined job is late when main waits longer than 2 chunk times + this. */
+  lateSlackUs: number;
+  /** First and longest period without splitting after the worker was found late. */
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** false: never switch splitting off, however late the worker is (tests, benchmarks). */
+  fallback: boolean;
+  /** Test hook: false makes the main thread leave every chunk to the worker. */
+  mainClaims: boolean;
+  /** Test hook: the worker busy-waits this long before each chunk (simulates a busy core). */
+  workerDelayUs: number;
+}
+
+const DEFAULT_TUNING: ThreadTuning = {
+  minFlopHot: 400_000,
+  minFlopCold: 4_000_000,
+  chunkFlop: 400_000,
+  maxChunks: 64,
+  workerSpinUs: 300,
+  mainSpinUs: 50,
+  lateSlackUs: 30,
+  backoffMinMs: 50,
+  backoffMaxMs: 2000,
+  fallback: true,
+  mainClaims: true,
+  workerDelayUs: 0,
+};
+
+/** The policy in force (read on every kernel call; change it with `tuneThreads`). */
+export const tuning: ThreadTuning = { ...DEFAULT_TUNING };
+
+/**
+ * Changes the splitting policy (tests and benchmarks); `tuneThreads()` restores the defaults.
+ * Returns the previous settings.
+ */
+export function tuneThreads(t?: Partial<ThreadTuning>): ThreadTuning {
+  const prev = { ...tuning };
+  Object.assign(tuning, t ?? DEFAULT_TUNING);
+  for (const team of teams) team.applyTuning();
+  return prev;
+}
+
+// ---- Node access (never a static import: this module is part of the browser build) ----
+
+interface WorkerLike {
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+  on(event: 'message' | 'error' | 'exit', fn: (arg: unknown) => void): unknown;
+}
+interface WorkerThreadsModule {
+  Worker: new (url: URL, options: { workerData: unknown; execArgv?: string[] | undefined }) => WorkerLike;
+}
+interface NodeProcess {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+  execArgv?: string[];
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/**
+ * Node options for the worker: undefined (inherit the parent's) unless the parent was started
+ * with `-e` / `-p` / `--input-type`, which a worker started from a file rejects; then the
+ * parent's options without those. (An explicit list is validated, and process-wide options such
+ * as `--expose-gc` are refused in it, hence inheriting whenever possible.)
+ */
+function workerExecArgv(): string[] | undefined {
+  const args = nodeProcess()?.execArgv ?? [];
+  const entry = ['-e', '--eval', '-p', '--print', '--input-type'];
+  const isEntry = (a: string) => entry.includes(a) || entry.some((e) => a.startsWith(`${e}=`));
+  if (!args.some(isEntry)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (entry.includes(a)) i++;
+    else if (!isEntry(a)) out.push(a);
+  }
+  return out;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node ? p : undefined;
+}
+
+function workerThreads(): WorkerThreadsModule | undefined {
+  const get = nodeProcess()?.getBuiltinModule;
+  if (!get || typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return undefined;
+  try {
+    return get('node:worker_threads') as WorkerThreadsModule | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cores(): number {
+  const os = nodeProcess()?.getBuiltinModule?.('node:os') as
+    | { availableParallelism?: () => number; cpus(): unknown[] }
+    | undefined;
+  if (!os) return 1;
+  return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+}
+
+// ---- the setting ----
+
+let threads: ThreadCount | 0 = 0;
+
+/** Whether this environment can run the worker thread at all. */
+export function threadsAvailable(): boolean {
+  return workerThreads() !== undefined;
+}
+
+function resolveDefault(): ThreadCount {
+  const env = nodeProcess()?.env?.RECUR_THREADS;
+  if (env !== undefined && env !== '') {
+    if (env !== '1' && env !== '2') {
+      throw new Error(`RECUR_THREADS must be 1 or 2, got ${JSON.stringify(env)}`);
+    }
+    return env === '2' && threadsAvailable() ? 2 : 1;
+  }
+  return threadsAvailable() && cores() >= 2 ? 2 : 1;
+}
+
+/**
+ * Threads the wasm kernels use: 2 (the main thread plus one worker) or 1. The default is
+ * RECUR_THREADS (1 or 2) when set, else 2 where worker threads exist and the machine has at least
+ * two cores. Where there are no worker threads (browsers) it is always 1.
+ */
+export function getThreads(): ThreadCount {
+  if (threads === 0) threads = resolveDefault();
+  return threads;
+}
+
+/**
+ * Sets the number of threads of the wasm kernels (1 or 2), effective from the next call.
+ * `setThreads(2)` where worker threads do not exist keeps 1 (see `getThreads`). With 1, workers
+ * already started stay parked in Atomics.wait (no CPU, and they do not keep the process alive),
+ * so switching back to 2 is immediate.
+ */
+export function setThreads(n: ThreadCount): void {
+  if (n !== 1 && n !== 2) throw new RangeError(`setThreads: n must be 1 or 2, got ${JSON.stringify(n)}`);
+  threads = n === 2 && threadsAvailable() ? 2 : 1;
+}
+
+// ---- the team ----
+
+/** Live teams, so tuneThreads can update their control blocks. */
+const teams = new Set<Team>();
+
+export interface TeamStats {
+  /** 'starting' until the worker has instantiated the module, 'failed' if it could not. */
+  status: 'starting' | 'ready' | 'failed';
+  /** Jobs posted, jobs the worker joined, chunks each thread ran, wake-ups without a job. */
+  jobs: number;
+  joined: number;
+  wakes: number;
+  mainChunks: number;
+  workerChunks: number;
+  /** Joined jobs where the main thread waited too long for the worker. */
+  late: number;
+  /** Times splitting was switched off, and whether it is off now. */
+  disables: number;
+  disabled: boolean;
+  /** Error text from the worker, if it failed. */
+  error: string;
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (let v = x >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) c++;
+  return c;
+}
+
+/** The worker of one wasm instance, seen from the main thread. */
+export class Team {
+  readonly ctrl: Int32Array;
+  private worker: WorkerLike | null = null;
+  private status: TeamStats['status'] = 'starting';
+  private error = '';
+  readonly ready: Promise<boolean>;
+  private resolveReady: (ok: boolean) => void = () => {};
+  private refs = 0;
+
+  private jobs = 0;
+  private joined = 0;
+  private mainChunks = 0;
+  private late = 0;
+  /** Last 32 posted jobs, 1 = the worker missed it; last 16 joined jobs, 1 = late. */
+  private missBits = 0;
+  private lateBits = 0;
+  private wakes = 0;
+  private lastWake = -1e9;
+  private disables = 0;
+  private disabledUntil = 0;
+  private backoffMs = tuning.backoffMinMs;
+  private jobsSinceEnable = 0;
+
+  constructor(module: WasmModule, memory: WasmMemory, workerTile: number) {
+    this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4));
+    this.ready = new Promise<boolean>((resolve) => {
+      this.resolveReady = resolve;
+    });
+    this.applyTuning();
+    const wt = workerThreads();
+    if (!wt) {
+      this.fail('worker_threads is not available');
+      return;
+    }
+    try {
+      const url = new URL('./worker.js', import.meta.url);
+      const workerData = { module, memory, ctrl: this.ctrl.buffer, tile: workerTile };
+      let w: WorkerLike;
+      try {
+        w = new wt.Worker(url, { workerData, execArgv: workerExecArgv() });
+      } catch {
+        // A filtered option list that Node still refuses (a process-wide flag): no options.
+        w = new wt.Worker(url, { workerData, execArgv: [] });
+      }
+      w.on('message', (m) => {
+        if (m === 'ready') {
+          if (this.status === 'starting') this.status = 'ready';
+          this.resolveReady(this.status === 'ready');
+        } else if (m && typeof m === 'object' && 'error' in m) {
+          this.error = String((m as { error: unknown }).error);
+        }
+      });
+      w.on('error', (e) => this.fail(e instanceof Error ? e.message : String(e)));
+      w.on('exit', () => this.fail('the worker thread exited'));
+      // After the listeners: adding a 'message' listener refs the worker's port again.
+      w.unref();
+      this.worker = w;
+      teams.add(this);
+    } catch (e) {
+      this.fail(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private fail(msg: string): void {
+    this.status = 'failed';
+    if (!this.error) this.error = msg;
+    teams.delete(this);
+    this.resolveReady(false);
+  }
+
+  /** Copies the worker-side knobs into the control block. */
+  applyTuning(): void {
+    Atomics.store(this.ctrl, CTRL.SPIN_US, Math.max(0, Math.round(tuning.workerSpinUs)));
+    Atomics.store(this.ctrl, CTRL.DELAY_US, Math.max(0, Math.round(tuning.workerDelayUs)));
+  }
+
+  get failed(): boolean {
+    return this.status === 'failed';
+  }
+
+  /** Keeps the process alive while someone awaits `ready` (the worker is unref'd otherwise). */
+  async whenReady(): Promise<boolean> {
+    if (this.status === 'ready') return true;
+    if (this.failed || !this.worker) return false;
+    if (this.refs++ === 0) this.worker.ref();
+    try {
+      return await this.ready;
+    } finally {
+      if (--this.refs === 0 && this.worker) this.worker.unref();
+    }
+  }
+
+  /** Stops the worker thread (its wasm instance is collected); the team stays failed. */
+  terminate(): void {
+    const w = this.worker;
+    this.worker = null;
+    this.fail('terminated');
+    void w?.terminate();
+  }
+
+  /** True when a call of `cost` FLOP should be split now. */
+  usable(cost: number): boolean {
+    if (this.status !== 'ready') {
+      // The worker's 'ready' message needs the event loop; a synchronous program never yields
+      // to it, so the flag the worker sets in the control block counts as well.
+      if (this.status !== 'starting' || Atomics.load(this.ctrl, CTRL.READY) !== 1) return false;
+      this.status = 'ready';
+      this.resolveReady(true);
+    }
+    if (this.disabledUntil !== 0) {
+      if (performance.now() < this.disabledUntil) return false;
+      this.disabledUntil = 0;
+      this.jobsSinceEnable = 0;
+    }
+    if (cost >= tuning.minFlopCold || Atomics.load(this.ctrl, CTRL.WORKER_SLEEPING) === 0) return true;
+    // Too small to wait for the worker to wake up: run this call on one thread, but wake the
+    // worker (at most every 2 ms) so that it is spinning when the next call comes.
+    const now = performance.now();
+    if (now - this.lastWake > 2) {
+      this.lastWake = now;
+      this.wakes++;
+      Atomics.notify(this.ctrl, CTRL.STATE, 1);
+    }
+    return false;
+  }
+
+  /**
+   * Runs the job whose arguments the caller has written at CTRL.ARGS + 3 and on: `chunks` chunks
+   * of `per` units of kind `kind`, shared with the worker. Returns when every chunk is done.
+   */
+  run(ex: KernelExports, tile: number, kind: number, chunks: number, per: number): void {
+    const ctrl = this.ctrl;
+    ctrl[CTRL.ARGS] = kind;
+    ctrl[CTRL.ARGS + 1] = chunks;
+    ctrl[CTRL.ARGS + 2] = per;
+    Atomics.store(ctrl, CTRL.CLAIM, chunks << 16);
+    const t0 = performance.now();
+    Atomics.store(ctrl, CTRL.STATE, STATE.POSTED);
+    if (Atomics.load(ctrl, CTRL.WORKER_SLEEPING) === 1) Atomics.notify(ctrl, CTRL.STATE, 1);
+    this.jobs++;
+    let mine = 0;
+    if (tuning.mainClaims) {
+      for (;;) {
+        const w = Atomics.load(ctrl, CTRL.CLAIM);
+        const lo = w & 0xffff;
+        if (lo >= w >>> 16) break;
+        if (Atomics.compareExchange(ctrl, CTRL.CLAIM, w, w + 1) !== w) continue;
+        runChunk(ex, ctrl, lo, tile);
+        mine++;
+      }
+      this.mainChunks += mine;
+    }
+    const t1 = performance.now();
+    if (
+      tuning.mainClaims &&
+      Atomics.compareExchange(ctrl, CTRL.STATE, STATE.POSTED, STATE.IDLE) === STATE.POSTED
+    ) {
+      // The worker never took the job: nothing to wait for. Missing many jobs means it gets little
+      // CPU time (another process on its core), and spinning for jobs then only slows us down.
+      this.missBits = ((this.missBits << 1) | 1) >>> 0;
+      if (popcount(this.missBits) >= 8) this.disable(t1);
+      return;
+    }
+    this.waitDone();
+    const t2 = performance.now();
+    Atomics.store(ctrl, CTRL.STATE, STATE.IDLE);
+    if (ctrl[CTRL.ERROR] !== 0) {
+      this.fail(this.error || 'the worker thread failed on a job');
+      void this.worker?.terminate();
+      throw new Error(`wasm kernels: the worker thread failed (${this.error})`);
+    }
+    this.joined++;
+    this.missBits = (this.missBits << 1) >>> 0;
+    this.jobsSinceEnable++;
+    if (!tuning.mainClaims) return;
+    // Late: main waited for the worker's last chunk much longer than one chunk takes.
+    const chunkMs = (t1 - t0) / Math.max(1, mine);
+    const wait = t2 - t1;
+    const late = wait > 2 * chunkMs + tuning.lateSlackUs / 1000;
+    this.lateBits = ((this.lateBits << 1) | (late ? 1 : 0)) & 0xffff;
+    if (!late) return;
+    this.late++;
+    // Two late jobs in 16, or one that lost more than 1 ms and more than the whole one-thread
+    // time (the worker was descheduled: a time slice of another process).
+    if (popcount(this.lateBits) >= 2 || wait > Math.max(chunkMs * chunks, 1)) this.disable(t2);
+  }
+
+  /** Switches splitting off for a while; the period doubles when the last try was short-lived. */
+  private disable(now: number): void {
+    if (!tuning.fallback) return;
+    this.backoffMs =
+      this.disables > 0 && this.jobsSinceEnable < 256
+        ? Math.min(this.backoffMs * 2, tuning.backoffMaxMs)
+        : tuning.backoffMinMs;
+    this.disabledUntil = now + this.backoffMs;
+    this.disables++;
+    this.lateBits = 0;
+    this.missBits = 0;
+  }
+
+  /** Bounded spin on STATE, then Atomics.wait, until the worker reports DONE. */
+  private waitDone(): void {
+    const ctrl = this.ctrl;
+    if (Atomics.load(ctrl, CTRL.STATE) === STATE.DONE) return;
+    const start = performance.now();
+    const spinMs = tuning.mainSpinUs / 1000;
+    for (let i = 1; ; i++) {
+      if (Atomics.load(ctrl, CTRL.STATE) === STATE.DONE) return;
+      if ((i & 31) === 0 && performance.now() - start > spinMs) break;
+    }
+    Atomics.store(ctrl, CTRL.MAIN_SLEEPING, 1);
+    for (let s = Atomics.load(ctrl, CTRL.STATE); s !== STATE.DONE; s = Atomics.load(ctrl, CTRL.STATE)) {
+      if (performance.now() - start > 60_000) {
+        Atomics.store(ctrl, CTRL.MAIN_SLEEPING, 0);
+        this.fail('the worker thread stopped responding');
+        throw new Error('wasm kernels: the worker thread stopped responding');
+      }
+      Atomics.wait(ctrl, CTRL.STATE, s, 100);
+    }
+    Atomics.store(ctrl, CTRL.MAIN_SLEEPING, 0);
+  }
+
+  stats(): TeamStats {
+    return {
+      status: this.status,
+      jobs: this.jobs,
+      joined: this.joined,
+      wakes: this.wakes,
+      mainChunks: this.mainChunks,
+      workerChunks: Atomics.load(this.ctrl, CTRL.WORKER_CHUNKS),
+      late: this.late,
+      disables: this.disables,
+      disabled: this.disabledUntil !== 0 && performance.now() < this.disabledUntil,
+      error: this.error,
+    };
+  }
+}
+
+/**
+ * Units per chunk for a job over `units` columns (panels, hidden units, elements) costing `cost`
+ * FLOP: about cost / chunkFlop chunks, at least 2 and at most maxChunks, `align` units apart.
+ */
+export function unitsPerChunk(units: number, cost: number, align: number): number {
+  const want = Math.min(tuning.maxChunks, Math.max(2, Math.round(cost / tuning.chunkFlop)));
+  const per = Math.ceil(units / want);
+  return Math.ceil(per / align) * align;
+}

@@ -1,0 +1,431 @@
+/**
+ * Many-to-one sequence classification: one class per sequence (spam or ham, the gender of a
+ * name), after the usual PyTorch text classifier:
+ *
+ *   ids [T, B] -> encoder: Embedding(V, E) -> embedDrop: Dropout(pe)
+ *              -> rnn: LSTM | GRU (E, H, numLayers, bidirectional)
+ *              -> pool over the valid steps of each sequence -> drop: Dropout(p)
+ *              -> head: Linear(D*H, C) -> logits [B, C]
+ *
+ * with D = 2 when bidirectional. Pooling (the rnn output at step t is o_t, L = the sequence's length):
+ * - 'mean': (1/L) Σ_{t<L} o_t;
+ * - 'max':  max_{t<L} o_t per feature (the gradient goes to the step that attained the max);
+ * - 'last': the final hidden state of the last layer, [h_fwd(L-1), h_rev(0)] when bidirectional
+ *   (PyTorch's h_n of a packed sequence).
+ * Padding never leaks in: the layer runs with `lengths` (PyTorch's packed-sequence semantics), so
+ * outputs past a sequence's end are zero and get no gradient, and the pools only read t < L.
+ *
+ * `classWeights` (saved with the config) weight the cross-entropy per class, as
+ * `nn.CrossEntropyLoss(weight=...)`; `balancedClassWeights` gives scikit-learn's 'balanced' ones.
+ * Parameter names: `encoder.weight`, `rnn.weight_ih_l0[_reverse]`, ..., `head.weight`, `head.bias`.
+ */
+import { noGrad } from '../autograd/grad-mode.js';
+import { record1 } from '../autograd/record.js';
+import { GRU } from '../layers/gru.js';
+import { LSTM } from '../layers/lstm.js';
+import { Dropout } from '../nn/dropout.js';
+import { Embedding } from '../nn/embedding.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { div } from '../ops/elementwise.js';
+import { concat, select } from '../ops/join.js';
+import { crossEntropy } from '../ops/loss.js';
+import { sum } from '../ops/reduce.js';
+import { allocData, Tensor } from '../tensor/tensor.js';
+import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+
+export type RecurrentKind = 'lstm' | 'gru';
+export type PoolingKind = 'mean' | 'max' | 'last';
+export const RECURRENT_KINDS: readonly RecurrentKind[] = ['lstm', 'gru'];
+export const POOLING_KINDS: readonly PoolingKind[] = ['mean', 'max', 'last'];
+
+/** Everything needed to rebuild a SequenceClassifier (saved with its checkpoint). */
+export interface ClassifierConfig {
+  vocabSize: number;
+  numClasses: number;
+  cell: RecurrentKind;
+  embedSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  pooling: PoolingKind;
+  /** Dropout on the pooled features (and between stacked layers), in [0, 1). */
+  dropout: number;
+  /** Dropout on the word vectors the recurrent layer reads, in [0, 1) (regularizes the embedding). */
+  embedDropout: number;
+  /** An id whose embedding stays zero (the vocabulary's padding id), or null. */
+  paddingIdx: number | null;
+  /** Cross-entropy weight per class ([numClasses], all > 0), or null for equal weights. */
+  classWeights: number[] | null;
+}
+
+/**
+ * What the constructor takes: the sizes, and any other option (defaults: cell 'lstm', numLayers 1,
+ * bidirectional true, pooling 'mean', dropout 0, embedDropout 0, paddingIdx null, classWeights null).
+ */
+export type ClassifierInit = Pick<ClassifierConfig, 'vocabSize' | 'numClasses' | 'embedSize' | 'hiddenSize'> &
+  Partial<ClassifierConfig>;
+
+export interface ClassifierJSON extends ClassifierConfig {
+  type: 'sequence-classifier';
+}
+
+export interface ClassifierOptions {
+  /** Generator of the initial weights and dropout masks (default: a new Rng(0)). */
+  rng?: Rng;
+}
+
+function posInt(o: Record<string, unknown>, name: string, where: string): number {
+  const v = o[name];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new ConfigError(`${where}: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function checkConfig(c: unknown, where: string): ClassifierConfig {
+  if (typeof c !== 'object' || c === null) throw new ConfigError(`${where}: config must be an object`);
+  const o = c as Record<string, unknown>;
+  const known = [
+    'type',
+    'vocabSize',
+    'numClasses',
+    'cell',
+    'embedSize',
+    'hiddenSize',
+    'numLayers',
+    'bidirectional',
+    'pooling',
+    'dropout',
+    'embedDropout',
+    'paddingIdx',
+    'classWeights',
+  ];
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k))
+      throw new ConfigError(`${where}: unknown option '${k}' (known: ${known.slice(1).join(', ')})`);
+  }
+  const vocabSize = posInt(o, 'vocabSize', where);
+  const numClasses = posInt(o, 'numClasses', where);
+  if (numClasses < 2) throw new ConfigError(`${where}: numClasses must be at least 2, got ${numClasses}`);
+  const cell = o.cell ?? 'lstm';
+  if (!RECURRENT_KINDS.includes(cell as RecurrentKind)) {
+    throw new ConfigError(
+      `${where}: cell must be one of ${RECURRENT_KINDS.join(', ')}, got ${JSON.stringify(cell)}`,
+    );
+  }
+  const pooling = o.pooling ?? 'mean';
+  if (!POOLING_KINDS.includes(pooling as PoolingKind)) {
+    throw new ConfigError(
+      `${where}: pooling must be one of ${POOLING_KINDS.join(', ')}, got ${JSON.stringify(pooling)}`,
+    );
+  }
+  const bidirectional = o.bidirectional ?? true;
+  if (typeof bidirectional !== 'boolean') {
+    throw new ConfigError(`${where}: bidirectional must be a boolean, got ${JSON.stringify(bidirectional)}`);
+  }
+  const dropout = o.dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new ConfigError(`${where}: dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
+  }
+  const embedDropout = o.embedDropout ?? 0;
+  if (typeof embedDropout !== 'number' || !(embedDropout >= 0 && embedDropout < 1)) {
+    throw new ConfigError(
+      `${where}: embedDropout must be a number in [0, 1), got ${JSON.stringify(embedDropout)}`,
+    );
+  }
+  const pad = o.paddingIdx ?? null;
+  if (pad !== null && (typeof pad !== 'number' || !Number.isInteger(pad) || pad < 0 || pad >= vocabSize)) {
+    throw new ConfigError(
+      `${where}: paddingIdx must be an id in [0, ${vocabSize}) or null, got ${JSON.stringify(pad)}`,
+    );
+  }
+  const w = o.classWeights ?? null;
+  if (w !== null) {
+    if (
+      !Array.isArray(w) ||
+      w.length !== numClasses ||
+      !w.every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v))
+    ) {
+      throw new ConfigError(
+        `${where}: classWeights must be ${numClasses} finite numbers > 0 (one per class) or null, got ${JSON.stringify(w)}`,
+      );
+    }
+  }
+  return {
+    vocabSize,
+    numClasses,
+    cell: cell as RecurrentKind,
+    embedSize: posInt(o, 'embedSize', where),
+    hiddenSize: posInt(o, 'hiddenSize', where),
+    numLayers: o.numLayers === undefined ? 1 : posInt(o, 'numLayers', where),
+    bidirectional,
+    pooling: pooling as PoolingKind,
+    dropout,
+    embedDropout,
+    paddingIdx: pad as number | null,
+    classWeights: w === null ? null : (w as number[]).slice(),
+  };
+}
+
+/**
+ * scikit-learn's 'balanced' class weights, w_c = N / (C · n_c): every class then carries the same
+ * total weight. A class absent from `labels` gets weight 1.
+ */
+export function balancedClassWeights(labels: ArrayLike<number>, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
+      throw new DataError(
+        `balancedClassWeights: labels[${i}] is ${y}, expected a class in [0, ${numClasses})`,
+      );
+    }
+    counts[y]++;
+  }
+  return counts.map((n) => (n > 0 ? labels.length / (numClasses * n) : 1));
+}
+
+/** Checks `lengths` (one per sequence, 1..T) and returns them as an Int32Array. */
+export function checkLengths(
+  where: string,
+  lengths: ArrayLike<number> | undefined,
+  T: number,
+  B: number,
+): Int32Array {
+  if (lengths === undefined) return new Int32Array(B).fill(T);
+  if (lengths.length !== B)
+    throw new ShapeError(`${where}: lengths must have one entry per sequence (${B}), got ${lengths.length}`);
+  const out = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    const l = lengths[b];
+    if (!Number.isInteger(l) || l < 1 || l > T) {
+      throw new DataError(
+        `${where}: lengths[${b}] is ${l}, expected an integer in [1, ${T}] (empty sequences have no class)`,
+      );
+    }
+    out[b] = l;
+  }
+  return out;
+}
+
+/**
+ * max over the valid steps t < lengths[b] of x [T, B, F] -> [B, F]. The backward sends each output
+ * gradient to the step that attained the maximum (the first one on ties), as torch.max(dim).
+ */
+export function maxOverSteps(x: Tensor, lengths: Int32Array): Tensor {
+  if (!(x instanceof Tensor) || x.rank !== 3) {
+    throw new ShapeError(
+      `maxOverSteps: x must be [T, B, F], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`,
+    );
+  }
+  const [T, B, F] = x.shape;
+  const lens = checkLengths('maxOverSteps', lengths, T, B);
+  const xd = x.data;
+  const out = allocData(B * F, x.dtype).fill(Number.NEGATIVE_INFINITY);
+  const arg = new Int32Array(B * F);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      if (t >= lens[b]) continue;
+      const src = (t * B + b) * F;
+      const dst = b * F;
+      for (let f = 0; f < F; f++) {
+        const v = xd[src + f];
+        // `!(v <= out)` also lets a NaN through, so it propagates as torch.max does.
+        if (!(v <= out[dst + f])) {
+          out[dst + f] = v;
+          arg[dst + f] = t;
+        }
+      }
+    }
+  }
+  return record1('maxOverSteps', [x], new Tensor(out, [B, F]), (g) => {
+    const gd = g.data;
+    const dx = allocData(T * B * F, x.dtype);
+    for (let b = 0; b < B; b++)
+      for (let f = 0; f < F; f++) dx[(arg[b * F + f] * B + b) * F + f] = gd[b * F + f];
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+export class SequenceClassifier extends Module {
+  readonly config: Readonly<ClassifierConfig>;
+  readonly encoder: Embedding;
+  readonly embedDrop: Dropout;
+  readonly rnn: LSTM | GRU;
+  readonly drop: Dropout;
+  readonly head: Linear;
+  readonly rng: Rng;
+
+  constructor(config: ClassifierInit, options: ClassifierOptions = {}) {
+    super();
+    const c = checkConfig(config, 'SequenceClassifier');
+    const rng = options.rng ?? new Rng(0);
+    if (!(rng instanceof Rng)) throw new ConfigError('SequenceClassifier: options.rng must be an Rng');
+    this.config = Object.freeze(c);
+    this.rng = rng;
+    this.encoder = this.registerModule(
+      'encoder',
+      new Embedding(c.vocabSize, c.embedSize, { rng, paddingIdx: c.paddingIdx ?? undefined }),
+    );
+    this.embedDrop = this.registerModule('embedDrop', new Dropout(c.embedDropout, { rng }));
+    const layer = {
+      inputSize: c.embedSize,
+      hiddenSize: c.hiddenSize,
+      numLayers: c.numLayers,
+      bidirectional: c.bidirectional,
+      dropout: c.numLayers > 1 ? c.dropout : 0,
+      rng,
+    };
+    this.rnn = this.registerModule('rnn', c.cell === 'lstm' ? new LSTM(layer) : new GRU(layer));
+    this.drop = this.registerModule('drop', new Dropout(c.dropout, { rng }));
+    this.head = this.registerModule('head', new Linear(this.featureSize, c.numClasses, { rng }));
+  }
+
+  /** Size of the pooled features the head reads: D * hiddenSize. */
+  get featureSize(): number {
+    return (this.config.bidirectional ? 2 : 1) * this.config.hiddenSize;
+  }
+
+  static fromJSON(json: unknown, options: ClassifierOptions = {}): SequenceClassifier {
+    const j = json as Partial<ClassifierJSON> | null;
+    if (typeof j !== 'object' || j === null || j.type !== 'sequence-classifier') {
+      throw new ConfigError(
+        `SequenceClassifier.fromJSON: expected an object with type 'sequence-classifier', got ${JSON.stringify((j as { type?: unknown } | null)?.type ?? j)}`,
+      );
+    }
+    return new SequenceClassifier(checkConfig(j, 'SequenceClassifier.fromJSON'), options);
+  }
+
+  toJSON(): ClassifierJSON {
+    return {
+      type: 'sequence-classifier',
+      ...this.config,
+      classWeights: this.config.classWeights?.slice() ?? null,
+    };
+  }
+
+  /**
+   * ids: time-major [T, B] (element (t, b) at t*B + b; anything past a sequence's length is
+   * ignored, any id will do there). lengths: the valid steps of each sequence (default T for all).
+   * Returns the class scores (logits) [B, numClasses].
+   */
+  forward(ids: ArrayLike<number> | Int32Array, T: number, B: number, lengths?: ArrayLike<number>): Tensor {
+    const where = 'SequenceClassifier.forward';
+    if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
+      throw new ShapeError(`${where}: T and B must be positive integers, got T=${T}, B=${B}`);
+    }
+    if (ids.length !== T * B)
+      throw new ShapeError(`${where}: ids must hold T*B = ${T * B} ids, got ${ids.length}`);
+    const lens = checkLengths(where, lengths, T, B);
+    const x = this.embedDrop.forward(this.encoder.forward(ids as Int32Array, [T, B]));
+    const { output, h } = this.rnn.forward(x, { lengths: lens });
+    const D = this.config.bidirectional ? 2 : 1;
+    let pooled: Tensor;
+    if (this.config.pooling === 'last') {
+      const top = (this.config.numLayers - 1) * D;
+      const parts = [select(h, 0, top)];
+      if (D === 2) parts.push(select(h, 0, top + 1));
+      pooled = parts.length === 1 ? parts[0] : concat(parts, -1);
+    } else if (this.config.pooling === 'max') {
+      pooled = maxOverSteps(output, lens);
+    } else {
+      const n = allocData(B, output.dtype);
+      for (let b = 0; b < B; b++) n[b] = lens[b];
+      pooled = div(sum(output, { axis: 0 }), new Tensor(n, [B, 1]));
+    }
+    return this.head.forward(this.drop.forward(pooled));
+  }
+
+  /** Cross-entropy of `logits` [B, C] against `labels` [B], with the configured class weights. */
+  loss(logits: Tensor, labels: ArrayLike<number>, options: { labelSmoothing?: number } = {}): Tensor {
+    const w = this.config.classWeights;
+    return crossEntropy(logits, Int32Array.from(labels), {
+      ...(w ? { weight: w } : {}),
+      ...(options.labelSmoothing ? { labelSmoothing: options.labelSmoothing } : {}),
+    });
+  }
+
+  /**
+   * Class probabilities of many sequences (each 1+ ids), [n * numClasses] row-major, in eval mode
+   * without a tape. Sequences are run in batches of similar length (`batchSize`, default 64); a
+   * sequence longer than `maxLength` (if given) is cut to its first `maxLength` ids.
+   */
+  predictProba(
+    seqs: readonly ArrayLike<number>[],
+    options: { batchSize?: number; maxLength?: number } = {},
+  ): Float64Array {
+    const where = 'SequenceClassifier.predictProba';
+    const bs = options.batchSize ?? 64;
+    if (!Number.isInteger(bs) || bs < 1)
+      throw new ConfigError(`${where}: batchSize must be a positive integer, got ${bs}`);
+    const C = this.config.numClasses;
+    const n = seqs.length;
+    const lens = seqs.map((s, i) => {
+      const l = Math.min(s.length, options.maxLength ?? Number.POSITIVE_INFINITY);
+      if (l < 1)
+        throw new DataError(`${where}: sequence ${i} is empty; every sequence needs at least one id`);
+      return l;
+    });
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => lens[a] - lens[b]);
+    const out = new Float64Array(n * C);
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      noGrad(() => {
+        for (let s = 0; s < n; s += bs) {
+          const idx = order.slice(s, s + bs);
+          const B = idx.length;
+          const T = Math.max(...idx.map((i) => lens[i]));
+          const ids = new Int32Array(T * B).fill(this.config.paddingIdx ?? 0);
+          idx.forEach((i, b) => {
+            const seq = seqs[i];
+            for (let t = 0; t < lens[i]; t++) ids[t * B + b] = seq[t];
+          });
+          const logits = this.forward(
+            ids,
+            T,
+            B,
+            idx.map((i) => lens[i]),
+          ).data;
+          idx.forEach((i, b) => {
+            let m = Number.NEGATIVE_INFINITY;
+            for (let c = 0; c < C; c++) m = Math.max(m, logits[b * C + c]);
+            let z = 0;
+            for (let c = 0; c < C; c++) z += Math.exp(logits[b * C + c] - m);
+            for (let c = 0; c < C; c++) out[i * C + c] = Math.exp(logits[b * C + c] - m) / z;
+          });
+        }
+      });
+    } finally {
+      this.train(wasTraining);
+    }
+    return out;
+  }
+
+  summary(): string[] {
+    return [
+      this.toString(),
+      ...[this.encoder, this.embedDrop, this.rnn, this.drop, this.head].map((m) => `  ${m.toString()}`),
+    ];
+  }
+
+  protected describe(): string {
+    const c = this.config;
+    const parts = [
+      c.cell,
+      `vocab=${c.vocabSize}`,
+      `embed=${c.embedSize}`,
+      `hidden=${c.hiddenSize}`,
+      `classes=${c.numClasses}`,
+      c.bidirectional ? 'bidirectional' : 'unidirectional',
+      `pooling=${c.pooling}`,
+    ];
+    if (c.numLayers !== 1) parts.push(`layers=${c.numLayers}`);
+    if (c.dropout > 0) parts.push(`dropout=${c.dropout}`);
+    if (c.embedDropout > 0) parts.push(`embedDropout=${c.embedDropout}`);
+    if (c.classWeights) parts.push(`classWeights=[${c.classWeights.map((w) => +w.toFixed(4)).join(', ')}]`);
+    return `SequenceClassifier(${parts.join(', ')})`;
+  }
+}

@@ -1,0 +1,599 @@
+/**
+ * Forecasting a univariate series with known-in-advance covariates (calendar features):
+ * windowing, normalization kept with the model, and multi-step prediction, recursive or direct.
+ *
+ * Inputs, the same for every learned model so that comparisons are fair. For a forecast made at
+ * origin t (the last observed step) of the values at t+1 .. t+H:
+ *   - the window: for s = t-W+1 .. t, the step input [ (y_s - mean) / std, c_s ] (1 + C numbers);
+ *   - the future covariates c_{t+1} .. c_{t+H} (H·C numbers), which are known in advance.
+ * Targets are (y_{t+k} - mean) / std; the mean and std are fitted on the training part only and
+ * saved with the model (`config.scale`), predictions are denormalized with them.
+ *
+ * Models (`kind`):
+ *   - 'lstm' | 'gru' | 'rnn': the window runs through a recurrent layer; a head (linear, or
+ *     with `headHidden` tanh units) maps [h_t, c_{t+1..t+H}] to the H outputs.
+ *   - 'mlp': the textbook fixed-window network: the flattened window and the future covariates
+ *     go through an MLP with `mlpLayers` hidden layers of `hiddenSize` tanh units.
+ *   - EsnForecaster (below): an echo state network driven by the same step inputs over the whole
+ *     history, its readout on [x_t, u_t, c_{t+1..t+H}].
+ *
+ * Multi-step prediction:
+ *   - 'direct': one model with H outputs; the k-step forecast is output k (k <= H).
+ *   - 'recursive': a model's first output is the one-step forecast; it is fed back as the newest
+ *     value of the window (y_{t+1} := ŷ_{t+1}) to predict t+2, and so on.
+ *
+ * Layouts: forecasts and targets are [origins, steps] row-major, in the series' own units.
+ */
+
+import { noGrad } from '../autograd/grad-mode.js';
+import { GRU } from '../layers/gru.js';
+import { LSTM } from '../layers/lstm.js';
+import { RNN } from '../layers/rnn.js';
+import { Dropout } from '../nn/dropout.js';
+import { Module } from '../nn/module.js';
+import { concat, narrow, select } from '../ops/join.js';
+import { reshape } from '../ops/shape.js';
+import { fromTyped, type Tensor } from '../tensor/tensor.js';
+import { ConfigError, DataError, ShapeError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { EchoStateNetwork, type EsnConfig } from './esn.js';
+import { MLP } from './mlp.js';
+
+export type ForecastKind = 'lstm' | 'gru' | 'rnn' | 'mlp';
+export const FORECAST_KINDS: readonly ForecastKind[] = ['lstm', 'gru', 'rnn', 'mlp'];
+export type MultiStep = 'direct' | 'recursive';
+
+/** A series and its covariates: values [N], covariates [N, C] row-major (null when C = 0). */
+export interface ForecastSeries {
+  values: ArrayLike<number>;
+  covariates: ArrayLike<number> | null;
+}
+
+/** Standardization (y - mean) / std, fitted on the training part (e.g. `Normalizer.fit(...).toJSON()`). */
+export interface Scale {
+  mean: number;
+  std: number;
+}
+
+export interface ForecasterConfig {
+  kind: ForecastKind;
+  /** Input steps W. */
+  window: number;
+  /** Outputs H: steps ahead predicted at once (1 for a one-step model used recursively). */
+  horizon: number;
+  /** Covariates per step C (0 for none). */
+  covariates: number;
+  hiddenSize: number;
+  /** Recurrent layers (default 1). */
+  numLayers?: number;
+  /** MLP hidden layers (default 1). */
+  mlpLayers?: number;
+  /** Dropout before the head (recurrent) or after each hidden layer (MLP), default 0. */
+  dropout?: number;
+  /**
+   * Recurrent models: hidden tanh units of the head on [h_t, c_{t+1..t+H}] (default 0: a linear
+   * head). A hidden layer lets the head combine the state with the calendar of the days to
+   * predict non-linearly, as the MLP does with its whole input.
+   */
+  headHidden?: number;
+  /**
+   * Step s of the window carries the covariates of step s + covariateShift (default 0). With 1,
+   * the last step already sees the calendar of the first day to predict, as DeepAR feeds the
+   * covariates of the target step with the previous value (Salinas et al., 2020), so the recurrence
+   * itself, not only the head, knows which day comes next. It needs no data the model lacks:
+   * covariates are known in advance.
+   */
+  covariateShift?: number;
+  scale: Scale;
+}
+
+export type ResolvedForecasterConfig = Required<ForecasterConfig>;
+
+/** Inputs of a batch of origins; `target` is null when the values after the origins are unknown. */
+export interface ForecastBatch {
+  /** [W, B, 1 + C] (recurrent) or [B, W·(1 + C)] (MLP). */
+  window: Tensor;
+  /** [B, H·C] (a [B, 1] zero column when C = 0, so the shapes stay fixed). */
+  future: Tensor;
+  /** [B, H], normalized ([K·B, H] for a sequence batch). */
+  target: Tensor | null;
+  /**
+   * Recurrent models: the number K of final window steps that are forecast origins (default 1,
+   * the last step only). With K > 1 `future` and `target` have K·B rows, time-major (k·B + b),
+   * and `forward` returns K·B rows (see `sequenceBatch`).
+   */
+  steps?: number;
+}
+
+function posInt(where: string, name: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ConfigError(`${where}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function checkScale(where: string, s: unknown): Scale {
+  const o = s as Scale | null;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    !Number.isFinite(o.mean) ||
+    !(o.std > 0 && Number.isFinite(o.std))
+  )
+    throw new ConfigError(
+      `${where}: scale must be { mean, std } with a finite mean and std > 0, got ${JSON.stringify(s)}`,
+    );
+  return { mean: o.mean, std: o.std };
+}
+
+function checkSeries(where: string, s: ForecastSeries, C: number): number {
+  const N = s.values.length;
+  if (C > 0 && (!s.covariates || s.covariates.length !== N * C))
+    throw new ShapeError(
+      `${where}: covariates must be [${N}, ${C}] (${N * C} values), got ${s.covariates ? s.covariates.length : 'null'}`,
+    );
+  return N;
+}
+
+/**
+ * The value at `s` as the model sees it: observed up to the origin, and for s > origin the
+ * forecasts fed back so far (recursive mode), all normalized.
+ */
+type ValueAt = (row: number, s: number) => number;
+
+export class Forecaster extends Module {
+  readonly config: Readonly<ResolvedForecasterConfig>;
+  readonly rnn: RNN | LSTM | GRU | null;
+  readonly head: MLP | null;
+  readonly mlp: MLP | null;
+  readonly drop: Dropout | null;
+
+  constructor(config: ForecasterConfig, options: { rng?: Rng } = {}) {
+    super();
+    const where = 'Forecaster';
+    if (!FORECAST_KINDS.includes(config.kind))
+      throw new ConfigError(
+        `${where}: kind must be one of ${FORECAST_KINDS.join(', ')}, got ${JSON.stringify(config.kind)}`,
+      );
+    const c: ResolvedForecasterConfig = {
+      kind: config.kind,
+      window: posInt(where, 'window', config.window),
+      horizon: posInt(where, 'horizon', config.horizon),
+      covariates: posInt(where, 'covariates', config.covariates, 0),
+      hiddenSize: posInt(where, 'hiddenSize', config.hiddenSize),
+      numLayers: posInt(where, 'numLayers', config.numLayers ?? 1),
+      mlpLayers: posInt(where, 'mlpLayers', config.mlpLayers ?? 1),
+      dropout: config.dropout ?? 0,
+      headHidden: posInt(where, 'headHidden', config.headHidden ?? 0, 0),
+      covariateShift: posInt(where, 'covariateShift', config.covariateShift ?? 0, 0),
+      scale: checkScale(where, config.scale),
+    };
+    if (!(c.dropout >= 0 && c.dropout < 1))
+      throw new ConfigError(`${where}: dropout must be in [0, 1), got ${c.dropout}`);
+    this.config = Object.freeze(c);
+    const rng = options.rng ?? new Rng(0);
+    const F = 1 + c.covariates;
+    const futureSize = Math.max(1, c.horizon * c.covariates);
+    if (c.kind === 'mlp') {
+      const sizes = [c.window * F + futureSize, ...Array(c.mlpLayers).fill(c.hiddenSize), c.horizon];
+      this.mlp = this.registerModule('mlp', new MLP(sizes, { rng, dropout: c.dropout }));
+      this.rnn = null;
+      this.head = null;
+      this.drop = null;
+    } else {
+      const o = { inputSize: F, hiddenSize: c.hiddenSize, numLayers: c.numLayers, rng };
+      this.rnn = this.registerModule(
+        'rnn',
+        c.kind === 'lstm' ? new LSTM(o) : c.kind === 'gru' ? new GRU(o) : new RNN(o),
+      );
+      this.drop = c.dropout > 0 ? this.registerModule('drop', new Dropout(c.dropout, { rng })) : null;
+      const headSizes = [c.hiddenSize + futureSize, ...(c.headHidden > 0 ? [c.headHidden] : []), c.horizon];
+      this.head = this.registerModule('head', new MLP(headSizes, { rng }));
+      this.mlp = null;
+    }
+  }
+
+  /** Predictions [B, H] (normalized) for a batch. */
+  forward(batch: ForecastBatch): Tensor {
+    if (this.mlp) return this.mlp.forward(concat([batch.window, batch.future], 1));
+    const rnn = this.rnn as RNN | LSTM | GRU;
+    const K = batch.steps ?? 1;
+    let h: Tensor;
+    if (K === 1) h = select(rnn.forward(batch.window).h, 0, this.config.numLayers - 1);
+    else {
+      const [W, B] = batch.window.shape;
+      h = reshape(narrow(rnn.forward(batch.window).output, 0, W - K, K), [K * B, this.config.hiddenSize]);
+    }
+    if (this.drop) h = this.drop.forward(h);
+    return (this.head as MLP).forward(concat([h, batch.future], 1));
+  }
+
+  /**
+   * A training batch for a recurrent model in which each of the last `steps` (K) steps of every
+   * window is a forecast origin (the loss at every step, as char-rnn or DeepAR train): the step at
+   * window position W - K + k forecasts its H next values from the state it reached, with
+   * W - K + k + 1 steps of context. The windows end at `origins`; every origin needs its H targets.
+   */
+  sequenceBatch(series: ForecastSeries, origins: readonly number[], steps: number): ForecastBatch {
+    const where = 'Forecaster.sequenceBatch';
+    const { window: W, horizon: H, covariates: C } = this.config;
+    if (this.mlp) throw new ConfigError(`${where}: only recurrent models forecast from every step`);
+    posInt(where, 'steps', steps);
+    if (steps > W) throw new ConfigError(`${where}: steps must be at most the window (${W}), got ${steps}`);
+    const last = this.batch(series, origins);
+    if (steps === 1) return last;
+    const B = origins.length;
+    const Fh = Math.max(1, H * C);
+    const fut = new Float32Array(steps * B * Fh);
+    const tgt = new Float32Array(steps * B * H);
+    for (let k = 0; k < steps; k++) {
+      this.fillFuture(
+        series,
+        origins.map((t) => t - (steps - 1 - k)),
+        fut.subarray(k * B * Fh),
+        tgt.subarray(k * B * H),
+      );
+    }
+    return {
+      window: last.window,
+      future: fromTyped(fut, [steps * B, Fh]),
+      target: fromTyped(tgt, [steps * B, H]),
+      steps,
+    };
+  }
+
+  /** Builds the batch for `origins`; with `withTarget` the H values after each origin must exist. */
+  batch(
+    series: ForecastSeries,
+    origins: readonly number[],
+    withTarget = true,
+    valueAt?: ValueAt,
+  ): ForecastBatch {
+    const where = 'Forecaster.batch';
+    const { window: W, horizon: H, covariates: C, scale, covariateShift: shift } = this.config;
+    const N = checkSeries(where, series, C);
+    const B = origins.length;
+    if (B === 0) throw new DataError(`${where}: origins must not be empty`);
+    const F = 1 + C;
+    const isMlp = this.mlp !== null;
+    const win = new Float32Array(W * B * F);
+    const fut = new Float32Array(B * Math.max(1, H * C));
+    const tgt = withTarget ? new Float32Array(B * H) : null;
+    const y = series.values;
+    const cov = series.covariates;
+    const norm = (v: number) => (v - scale.mean) / scale.std;
+    origins.forEach((t, b) => {
+      const lastNeeded = withTarget ? t + H : t;
+      if (!Number.isInteger(t) || t - W + 1 < 0 || lastNeeded >= N || (C > 0 && t + Math.max(H, shift) >= N))
+        throw new DataError(`${where}: origin ${t} needs steps ${t - W + 1}..${t + H} of a series of ${N}`);
+      for (let k = 0; k < W; k++) {
+        const s = t - W + 1 + k;
+        const at = isMlp ? b * W * F + k * F : (k * B + b) * F;
+        win[at] = valueAt ? valueAt(b, s) : norm(y[s]);
+        for (let j = 0; j < C; j++) win[at + 1 + j] = (cov as ArrayLike<number>)[(s + shift) * C + j];
+      }
+    });
+    this.fillFuture(series, origins, fut, tgt);
+    return {
+      window: fromTyped(win, isMlp ? [B, W * F] : [W, B, F]),
+      future: fromTyped(fut, [B, Math.max(1, H * C)]),
+      target: tgt ? fromTyped(tgt, [B, H]) : null,
+    };
+  }
+
+  /** Writes the future covariates [B, H·C] and (when `tgt`) the normalized targets [B, H] of origins. */
+  private fillFuture(
+    series: ForecastSeries,
+    origins: readonly number[],
+    fut: Float32Array,
+    tgt: Float32Array | null,
+  ): void {
+    const { horizon: H, covariates: C, scale } = this.config;
+    const y = series.values;
+    const cov = series.covariates;
+    origins.forEach((t, b) => {
+      for (let k = 0; k < H; k++) {
+        for (let j = 0; j < C; j++)
+          fut[b * H * C + k * C + j] = (cov as ArrayLike<number>)[(t + 1 + k) * C + j];
+        if (tgt) tgt[b * H + k] = (y[t + 1 + k] - scale.mean) / scale.std;
+      }
+    });
+  }
+
+  /**
+   * Forecasts `steps` values after each origin, in the series' units: [origins, steps]. 'direct'
+   * reads outputs 1..steps (steps <= horizon); 'recursive' feeds the first output back.
+   */
+  forecast(series: ForecastSeries, origins: readonly number[], steps: number, mode: MultiStep): Float64Array {
+    const where = 'Forecaster.forecast';
+    posInt(where, 'steps', steps);
+    const { horizon: H, scale } = this.config;
+    const n = origins.length;
+    const out = new Float64Array(n * steps);
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      noGrad(() => {
+        if (mode === 'direct') {
+          if (steps > H)
+            throw new ConfigError(
+              `${where}: direct forecasts reach ${H} steps (the model's horizon), asked for ${steps}`,
+            );
+          const p = this.forward(this.batch(series, origins, false)).data;
+          for (let r = 0; r < n; r++)
+            for (let k = 0; k < steps; k++) out[r * steps + k] = p[r * H + k] * scale.std + scale.mean;
+          return;
+        }
+        if (mode !== 'recursive')
+          throw new ConfigError(
+            `${where}: mode must be 'direct' or 'recursive', got ${JSON.stringify(mode)}`,
+          );
+        const fed = new Float64Array(n * steps);
+        const y = series.values;
+        const valueAt: ValueAt = (row, s) => {
+          const t = origins[row];
+          return s <= t ? (y[s] - scale.mean) / scale.std : fed[row * steps + (s - t - 1)];
+        };
+        for (let k = 0; k < steps; k++) {
+          const shifted = origins.map((t) => t + k);
+          const p = this.forward(this.batch(series, shifted, false, valueAt)).data;
+          for (let r = 0; r < n; r++) {
+            fed[r * steps + k] = p[r * H];
+            out[r * steps + k] = p[r * H] * scale.std + scale.mean;
+          }
+        }
+      });
+    } finally {
+      this.train(wasTraining);
+    }
+    return out;
+  }
+
+  toJSON(): { type: 'forecaster' } & ResolvedForecasterConfig {
+    return { type: 'forecaster', ...this.config, scale: { ...this.config.scale } };
+  }
+
+  static fromJSON(json: unknown, options: { rng?: Rng } = {}): Forecaster {
+    const j = json as ({ type?: string } & ForecasterConfig) | null;
+    if (typeof j !== 'object' || j === null || j.type !== 'forecaster')
+      throw new ConfigError("Forecaster.fromJSON: expected an object with type 'forecaster'");
+    const { type: _t, ...config } = j;
+    return new Forecaster(config, options);
+  }
+
+  protected describe(): string {
+    const c = this.config;
+    const head = c.kind !== 'mlp' && c.headHidden > 0 ? `, headHidden=${c.headHidden}` : '';
+    const layers =
+      c.kind === 'mlp'
+        ? c.mlpLayers > 1
+          ? `, mlpLayers=${c.mlpLayers}`
+          : ''
+        : c.numLayers > 1
+          ? `, numLayers=${c.numLayers}`
+          : '';
+    return `Forecaster(${c.kind}, window=${c.window}, horizon=${c.horizon}, covariates=${c.covariates}, hidden=${c.hiddenSize}${layers}${head})`;
+  }
+}
+
+export interface EsnForecasterConfig {
+  /** Outputs H (1 for a one-step readout used recursively). */
+  horizon: number;
+  covariates: number;
+  /** Reservoir options; inputSize is 1 + covariates. */
+  esn: Omit<EsnConfig, 'inputSize'>;
+  /** Steps at the start of the series whose states are not used for fitting (default 100). */
+  washout?: number;
+  scale: Scale;
+}
+
+/**
+ * An echo state network forecaster: the reservoir is driven by the step inputs
+ * [(y_s - mean) / std, c_s] over the whole series (teacher forcing: observed values), and a ridge
+ * readout on [x_t, u_t, c_{t+1..t+H}] gives the H normalized values after t.
+ */
+export class EsnForecaster {
+  readonly config: Readonly<Required<EsnForecasterConfig>>;
+  readonly esn: EchoStateNetwork;
+
+  constructor(config: EsnForecasterConfig) {
+    const where = 'EsnForecaster';
+    this.config = Object.freeze({
+      horizon: posInt(where, 'horizon', config.horizon),
+      covariates: posInt(where, 'covariates', config.covariates, 0),
+      esn: { ...config.esn },
+      washout: posInt(where, 'washout', config.washout ?? 100, 0),
+      scale: checkScale(where, config.scale),
+    });
+    this.esn = new EchoStateNetwork({ ...config.esn, inputSize: 1 + this.config.covariates });
+  }
+
+  private stepInput(series: ForecastSeries, s: number, value: number, u: Float64Array): void {
+    const C = this.config.covariates;
+    u[0] = value;
+    for (let j = 0; j < C; j++) u[1 + j] = (series.covariates as ArrayLike<number>)[s * C + j];
+  }
+
+  /** Reservoir states after every step of the series, [N, reservoirSize], and the inputs [N, 1 + C]. */
+  private drive(series: ForecastSeries): { states: Float64Array; inputs: Float64Array } {
+    const { covariates: C, scale } = this.config;
+    const N = checkSeries('EsnForecaster', series, C);
+    const inputs = new Float64Array(N * (1 + C));
+    const u = new Float64Array(1 + C);
+    for (let s = 0; s < N; s++) {
+      this.stepInput(series, s, (series.values[s] - scale.mean) / scale.std, u);
+      inputs.set(u, s * (1 + C));
+    }
+    return { states: this.esn.run(inputs, N), inputs };
+  }
+
+  private featureRows(
+    series: ForecastSeries,
+    states: Float64Array,
+    inputs: Float64Array,
+    origins: readonly number[],
+  ): Float64Array {
+    const { horizon: H, covariates: C } = this.config;
+    const N = series.values.length;
+    const R = this.esn.config.reservoirSize;
+    const I = 1 + C;
+    const n = origins.length;
+    const st = new Float64Array(n * R);
+    const inp = new Float64Array(n * I);
+    const extra = new Float64Array(n * H * C);
+    origins.forEach((t, r) => {
+      if (t < 0 || t + H >= N)
+        throw new DataError(`EsnForecaster: origin ${t} needs covariates up to ${t + H} of a series of ${N}`);
+      st.set(states.subarray(t * R, (t + 1) * R), r * R);
+      inp.set(inputs.subarray(t * I, (t + 1) * I), r * I);
+      for (let k = 0; k < H * C; k++)
+        extra[r * H * C + k] = (series.covariates as ArrayLike<number>)[(t + 1) * C + k];
+    });
+    return this.esn.features(st, inp, n, extra);
+  }
+
+  /** Fits the readout on the training origins (each needs its H targets; origins < washout are dropped). */
+  fit(series: ForecastSeries, origins: readonly number[], ridge?: number): void {
+    const { horizon: H, covariates: C, scale, washout } = this.config;
+    const use = origins.filter((t) => t >= washout);
+    if (use.length === 0)
+      throw new DataError(`EsnForecaster.fit: no origin at or after the washout (${washout})`);
+    this.esn.extraSize = H * C;
+    const { states, inputs } = this.drive(series);
+    const x = this.featureRows(series, states, inputs, use);
+    const y = new Float64Array(use.length * H);
+    use.forEach((t, r) => {
+      for (let k = 0; k < H; k++) y[r * H + k] = (series.values[t + 1 + k] - scale.mean) / scale.std;
+    });
+    this.esn.fitReadout(x, y, use.length, H, H * C, ridge);
+  }
+
+  /** As Forecaster.forecast: [origins, steps] in the series' units. */
+  forecast(series: ForecastSeries, origins: readonly number[], steps: number, mode: MultiStep): Float64Array {
+    const { horizon: H, covariates: C, scale } = this.config;
+    posInt('EsnForecaster.forecast', 'steps', steps);
+    const { states, inputs } = this.drive(series);
+    const n = origins.length;
+    const out = new Float64Array(n * steps);
+    if (mode === 'direct') {
+      if (steps > H)
+        throw new ConfigError(
+          `EsnForecaster.forecast: direct forecasts reach ${H} steps, asked for ${steps}`,
+        );
+      const p = this.esn.predict(this.featureRows(series, states, inputs, origins), n);
+      for (let r = 0; r < n; r++)
+        for (let k = 0; k < steps; k++) out[r * steps + k] = p[r * H + k] * scale.std + scale.mean;
+      return out;
+    }
+    const R = this.esn.config.reservoirSize;
+    const I = 1 + C;
+    origins.forEach((t, r) => {
+      const x = states.slice(t * R, (t + 1) * R);
+      const u = inputs.slice(t * I, (t + 1) * I);
+      for (let k = 0; k < steps; k++) {
+        const p = this.esn.predict(this.featureRows1(series, x, u, t + k), 1)[0];
+        out[r * steps + k] = p * scale.std + scale.mean;
+        if (k + 1 < steps) {
+          this.stepInput(series, t + k + 1, p, u);
+          this.esn.step(u, x);
+        }
+      }
+    });
+    return out;
+  }
+
+  private featureRows1(series: ForecastSeries, x: Float64Array, u: Float64Array, t: number): Float64Array {
+    const { horizon: H, covariates: C } = this.config;
+    const extra = new Float64Array(H * C);
+    for (let k = 0; k < H * C; k++) extra[k] = (series.covariates as ArrayLike<number>)[(t + 1) * C + k];
+    return this.esn.features(x, u, 1, extra);
+  }
+
+  toString(): string {
+    return `EsnForecaster(horizon=${this.config.horizon}, covariates=${this.config.covariates}) with ${this.esn.toString()}`;
+  }
+}
+
+/** The actual values after each origin: [origins, steps]. */
+export function forecastTargets(
+  values: ArrayLike<number>,
+  origins: readonly number[],
+  steps: number,
+): Float64Array {
+  const out = new Float64Array(origins.length * steps);
+  origins.forEach((t, r) => {
+    for (let k = 0; k < steps; k++) {
+      if (t + 1 + k >= values.length)
+        throw new DataError(
+          `forecastTargets: origin ${t} + ${k + 1} is past the end of the series (${values.length})`,
+        );
+      out[r * steps + k] = values[t + 1 + k];
+    }
+  });
+  return out;
+}
+
+/** Persistence (the naive forecast): ŷ_{t+k} = y_t. */
+export function persistenceForecast(
+  values: ArrayLike<number>,
+  origins: readonly number[],
+  steps: number,
+): Float64Array {
+  const out = new Float64Array(origins.length * steps);
+  origins.forEach((t, r) => {
+    out.fill(values[t], r * steps, (r + 1) * steps);
+  });
+  return out;
+}
+
+/**
+ * Seasonal naive: ŷ_{t+k} = y_{t+k-m·⌈k/m⌉}, the last observed value of the same season (with
+ * m = 7 on daily data: the same weekday, one week back for k <= 7).
+ */
+export function seasonalNaiveForecast(
+  values: ArrayLike<number>,
+  origins: readonly number[],
+  steps: number,
+  season: number,
+): Float64Array {
+  posInt('seasonalNaiveForecast', 'season', season);
+  const out = new Float64Array(origins.length * steps);
+  origins.forEach((t, r) => {
+    for (let k = 1; k <= steps; k++) {
+      const s = t + k - season * Math.ceil(k / season);
+      if (s < 0) throw new DataError(`seasonalNaiveForecast: origin ${t} needs step ${s}`);
+      out[r * steps + k - 1] = values[s];
+    }
+  });
+  return out;
+}
+
+/** Root mean squared error. */
+export function rmse(pred: ArrayLike<number>, actual: ArrayLike<number>): number {
+  if (pred.length !== actual.length || pred.length === 0)
+    throw new ShapeError(
+      `rmse: pred and actual must be non-empty and equal in length, got ${pred.length} and ${actual.length}`,
+    );
+  let s = 0;
+  for (let i = 0; i < pred.length; i++) s += (pred[i] - actual[i]) ** 2;
+  return Math.sqrt(s / pred.length);
+}
+
+/** Mean absolute percentage error, in percent: 100 · mean(|ŷ - y| / |y|). */
+export function mape(pred: ArrayLike<number>, actual: ArrayLike<number>): number {
+  if (pred.length !== actual.length || pred.length === 0)
+    throw new ShapeError(
+      `mape: pred and actual must be non-empty and equal in length, got ${pred.length} and ${actual.length}`,
+    );
+  let s = 0;
+  for (let i = 0; i < pred.length; i++) {
+    if (actual[i] === 0) throw new DataError(`mape: actual[${i}] is 0 (MAPE is undefined there)`);
+    s += Math.abs(pred[i] - actual[i]) / Math.abs(actual[i]);
+  }
+  return (100 * s) / pred.length;
+}
+
+/** Column k (0-based) of a [rows, steps] array. */
+export function column(a: ArrayLike<number>, steps: number, k: number): Float64Array {
+  const rows = a.length / steps;
+  return Float64Array.from({ length: rows }, (_, r) => a[r * steps + k]);
+}
