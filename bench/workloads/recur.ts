@@ -1,6 +1,6 @@
 /**
  * Recur's side of the workloads: the library as built (dist/), on the backend the child was asked
- * for. The training step mirrors src/cli/demo.ts (without clipping): Embedding -> LSTM/GRU ->
+ * for. The training step is the char-LM step of src/models/char-lm.ts trained by `recur train` (without clipping): Embedding -> LSTM/GRU ->
  * Linear on the flattened output -> crossEntropy (mean) -> backward -> Adam.
  *
  * Phases of a training step (medians reported with the result): `forward` (embedding through the
