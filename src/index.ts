@@ -50,6 +50,8 @@ export type {
   SequenceParams,
   SequenceResult,
 } from './layers/sequence-types.js';
+export { CharLM, type CharLMConfig, type CharLMState } from './models/char-lm.js';
+export { drawId, type SampleOptions, sample } from './models/sample.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding } from './nn/embedding.js';
 export {
