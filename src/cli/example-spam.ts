@@ -212,6 +212,15 @@ const FLAGS: FlagSpec[] = [
     section: 'training',
   },
   {
+    name: 'ema-decay',
+    type: 'number',
+    min: 0,
+    max: 0.99999,
+    default: 0,
+    help: 'validate and keep a moving average of the weights with this decay per step (0: off)',
+    section: 'training',
+  },
+  {
     name: 'patience',
     type: 'int',
     min: 1,
@@ -520,6 +529,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     patience: v.patience as number,
     gradClip: 5,
     lrDecay: v.lrDecay as number,
+    emaDecay: v.emaDecay as number,
     rng,
     progress,
     describe: (m) =>
@@ -542,6 +552,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     lr: v.lr,
     embedLr: v.embedLr ?? v.lr,
     lrDecay: v.lrDecay,
+    emaDecay: v.emaDecay,
     patience: v.patience,
     maxMinutes: v.maxMinutes,
     classWeights: weights,

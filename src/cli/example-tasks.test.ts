@@ -9,13 +9,15 @@ import { CharVocab } from '../data/char-vocab.js';
 import { WordVocab } from '../data/word-vocab.js';
 import { SequenceClassifier } from '../models/classifier.js';
 import { SequenceTagger } from '../models/tagger.js';
+import { Adam } from '../train/optim/adam.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { runClassify } from './classify.js';
 import { genderedNames, lastLetter, MajorityByKey, nameIds, runExampleNames } from './example-names.js';
 import { insertSpaces, removeSpaces, runExampleSpaces } from './example-spaces.js';
 import { emailBag, emailIds, headTail, runExampleSpam, wordDropout } from './example-spam.js';
-import { prepareRunDir, saveModel } from './example-tasks.js';
+import { prepareRunDir, saveModel, trainWithValidation } from './example-tasks.js';
+import { Progress } from './progress.js';
 
 const root = mkdtempSync(join(tmpdir(), 'recur-tasks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -30,6 +32,53 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
     console.log = log;
   }
 }
+
+describe('trainWithValidation', () => {
+  for (const emaDecay of [0, 0.9]) {
+    it(`keeps the weights of the best validation epoch${emaDecay ? ' (of the weight average)' : ''}`, async () => {
+      const model = new SequenceClassifier(
+        { vocabSize: 5, numClasses: 2, embedSize: 3, hiddenSize: 3 },
+        { rng: new Rng(1) },
+      );
+      const seen: Float32Array[][] = [];
+      const scores = [0.5, 0.9, 0.7];
+      const batch = { ids: Int32Array.from([1, 2, 3, 4]), labels: [0, 1] };
+      const r = await trainWithValidation({
+        label: 'test',
+        model,
+        optimizer: new Adam(model.parameters(), { lr: 0.05 }),
+        trainBatches: () => [batch, batch],
+        stepsPerEpoch: 2,
+        lossFn: (m, b) => m.loss(m.forward(b.ids, 2, 2), b.labels),
+        validate: (m) => {
+          seen.push(m.parameters().map((p) => (p.data as Float32Array).slice()));
+          return { acc: scores[seen.length - 1] };
+        },
+        monitor: 'acc',
+        epochs: 3,
+        maxMinutes: 5,
+        rng: new Rng(2),
+        progress: new Progress({ write: () => true }, { tty: false }),
+        describe: (m) => `acc ${m.acc}`,
+        emaDecay,
+      });
+      assert.equal(r.bestEpoch, 2);
+      assert.deepEqual(
+        r.history.map((h) => h.metrics.acc),
+        scores,
+      );
+      const now = model.parameters().map((p) => [...(p.data as Float32Array)]);
+      assert.deepEqual(
+        now,
+        seen[1].map((d) => [...d]),
+      );
+      assert.notDeepEqual(
+        seen[1].map((d) => [...d]),
+        seen[2].map((d) => [...d]),
+      );
+    });
+  }
+});
 
 describe('space restoration data', () => {
   it('removes white space and tags the character before each run of it', () => {

@@ -225,11 +225,55 @@ export interface TrainOptions<M extends Module, B> {
   describe: (metrics: Record<string, number>) => string;
   /** The learning rate is multiplied by this after every epoch (default 1). */
   lrDecay?: number;
+  /**
+   * Validate and keep an exponential moving average of the weights (Polyak averaging), updated
+   * after every step with this decay (0 or undefined: off). Early steps use min(decay,
+   * (1 + t) / (10 + t)) so the average is not dominated by the initial weights.
+   */
+  emaDecay?: number;
+}
+
+/** A running average of a module's parameters and the means to swap it in and out. */
+class WeightAverage {
+  private readonly params: Float32Array[];
+  private readonly avg: Float32Array[];
+  private t = 0;
+
+  constructor(
+    private readonly model: Module,
+    private readonly decay: number,
+  ) {
+    this.params = model.parameters().map((p) => p.data as Float32Array);
+    this.avg = this.params.map((d) => d.slice());
+  }
+
+  update(): void {
+    this.t++;
+    const d = Math.min(this.decay, (1 + this.t) / (10 + this.t));
+    this.params.forEach((p, k) => {
+      const a = this.avg[k];
+      for (let i = 0; i < p.length; i++) a[i] = d * a[i] + (1 - d) * p[i];
+    });
+  }
+
+  /** Exchanges the model's weights and the average (call twice to undo). */
+  swap(): void {
+    this.params.forEach((p, k) => {
+      const a = this.avg[k];
+      for (let i = 0; i < p.length; i++) {
+        const x = p[i];
+        p[i] = a[i];
+        a[i] = x;
+      }
+    });
+    for (const p of this.model.parameters()) p.markChanged();
+  }
 }
 
 /**
  * Trains with `fit`: one validation per epoch, the weights of the best epoch (by `monitor`) kept and
- * restored at the end, progress on the status line and one line per epoch.
+ * restored at the end (with `emaDecay`: the averaged weights), progress on the status line and one
+ * line per epoch.
  */
 export async function trainWithValidation<M extends Module, B>(o: TrainOptions<M, B>): Promise<TrainResult> {
   const history: EpochRecord[] = [];
@@ -248,9 +292,23 @@ export async function trainWithValidation<M extends Module, B>(o: TrainOptions<M
     if (a !== b) return a > b;
     return o.tieBreak !== undefined && m[o.tieBreak] < best.metrics[o.tieBreak];
   };
+  const ema = o.emaDecay ? new WeightAverage(o.model, o.emaDecay) : null;
+  /** The weights of the last validation (the average when there is one). */
+  let validated: Map<string, Float32Array | Float64Array> | null = null;
+  const validate = (m: M): Record<string, number> => {
+    ema?.swap();
+    try {
+      const metrics = o.validate(m);
+      validated = new Map(m.namedParameters().map(([n, p]) => [n, (p.data as Float32Array).slice()]));
+      return metrics;
+    } finally {
+      ema?.swap();
+    }
+  };
   const onEvent = (e: FitEvent): void => {
     if (e.type === 'epochStart') epochStart = performance.now();
     else if (e.type === 'step') {
+      ema?.update();
       o.progress.status(
         () =>
           `${o.label}: epoch ${e.epoch + 1}/${o.epochs} batch ${e.batch}/${o.stepsPerEpoch} loss ${e.lossAvg.toFixed(4)}` +
@@ -271,7 +329,7 @@ export async function trainWithValidation<M extends Module, B>(o: TrainOptions<M
         best = {
           epoch: e.epoch + 1,
           metrics: { ...e.metrics },
-          state: new Map(o.model.namedParameters().map(([n, p]) => [n, (p.data as Float32Array).slice()])),
+          state: validated as Map<string, Float32Array | Float64Array>,
         };
       }
       o.progress.line(
@@ -287,7 +345,7 @@ export async function trainWithValidation<M extends Module, B>(o: TrainOptions<M
     trainBatches: o.trainBatches,
     stepsPerEpoch: o.stepsPerEpoch,
     lossFn: (m, b) => o.lossFn(m, b),
-    evalFn: (m) => o.validate(m),
+    evalFn: (m) => validate(m),
     epochs: o.epochs,
     maxMinutes: o.maxMinutes,
     ...(o.gradClip ? { gradClip: o.gradClip } : {}),
@@ -302,7 +360,7 @@ export async function trainWithValidation<M extends Module, B>(o: TrainOptions<M
   if (r.reason === 'maxMinutes' || r.reason === 'aborted') {
     // The steps since the last epoch's end count too: validate them as a partial epoch.
     o.model.eval();
-    const metrics = o.validate(o.model);
+    const metrics = validate(o.model);
     o.model.train();
     const improved = better(metrics);
     history.push({
@@ -314,8 +372,11 @@ export async function trainWithValidation<M extends Module, B>(o: TrainOptions<M
     o.progress.line(
       `${o.label}: stopped after ${formatDuration(r.elapsedSeconds)} (${r.reason}) in epoch ${history.length}: ${o.describe(metrics)}${improved ? ' *' : ''}`,
     );
-    if (improved) best = null;
-    if (improved) partialBest = { epoch: history.length, metrics };
+    if (improved) {
+      best = null;
+      partialBest = { epoch: history.length, metrics };
+      ema?.swap();
+    }
   }
   const b = best as {
     epoch: number;

@@ -31,6 +31,7 @@ import { LSTM } from '../layers/lstm.js';
 import { RNN } from '../layers/rnn.js';
 import { Dropout } from '../nn/dropout.js';
 import { Module } from '../nn/module.js';
+import { add } from '../ops/elementwise.js';
 import { concat, narrow, select } from '../ops/join.js';
 import { reshape } from '../ops/shape.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
@@ -84,6 +85,12 @@ export interface ForecasterConfig {
    * covariates are known in advance.
    */
   covariateShift?: number;
+  /**
+   * Season length m for residual forecasting (default 0: off). With m > 0 every model predicts
+   * the change from the seasonal-naive forecast: ŷ_{t+k} = y_{t+k-m⌈k/m⌉} + f(inputs)_k, the base
+   * value read from the window (so window >= m). The inputs are unchanged.
+   */
+  seasonalResidual?: number;
   scale: Scale;
 }
 
@@ -103,6 +110,8 @@ export interface ForecastBatch {
    * and `forward` returns K·B rows (see `sequenceBatch`).
    */
   steps?: number;
+  /** [rows, H]: the normalized seasonal-naive base added to the outputs (seasonalResidual > 0), else null. */
+  base?: Tensor | null;
 }
 
 function posInt(where: string, name: string, v: unknown, min = 1): number {
@@ -165,8 +174,13 @@ export class Forecaster extends Module {
       dropout: config.dropout ?? 0,
       headHidden: posInt(where, 'headHidden', config.headHidden ?? 0, 0),
       covariateShift: posInt(where, 'covariateShift', config.covariateShift ?? 0, 0),
+      seasonalResidual: posInt(where, 'seasonalResidual', config.seasonalResidual ?? 0, 0),
       scale: checkScale(where, config.scale),
     };
+    if (c.seasonalResidual > c.window)
+      throw new ConfigError(
+        `${where}: seasonalResidual (${c.seasonalResidual}) must be at most the window (${c.window}): the base value is read from it`,
+      );
     if (!(c.dropout >= 0 && c.dropout < 1))
       throw new ConfigError(`${where}: dropout must be in [0, 1), got ${c.dropout}`);
     this.config = Object.freeze(c);
@@ -194,6 +208,11 @@ export class Forecaster extends Module {
 
   /** Predictions [B, H] (normalized) for a batch. */
   forward(batch: ForecastBatch): Tensor {
+    const out = this.forwardRaw(batch);
+    return batch.base ? add(out, batch.base) : out;
+  }
+
+  private forwardRaw(batch: ForecastBatch): Tensor {
     if (this.mlp) return this.mlp.forward(concat([batch.window, batch.future], 1));
     const rnn = this.rnn as RNN | LSTM | GRU;
     const K = batch.steps ?? 1;
@@ -225,12 +244,14 @@ export class Forecaster extends Module {
     const Fh = Math.max(1, H * C);
     const fut = new Float32Array(steps * B * Fh);
     const tgt = new Float32Array(steps * B * H);
+    const base = this.config.seasonalResidual > 0 ? new Float32Array(steps * B * H) : null;
     for (let k = 0; k < steps; k++) {
       this.fillFuture(
         series,
         origins.map((t) => t - (steps - 1 - k)),
         fut.subarray(k * B * Fh),
         tgt.subarray(k * B * H),
+        base ? base.subarray(k * B * H) : null,
       );
     }
     return {
@@ -238,6 +259,7 @@ export class Forecaster extends Module {
       future: fromTyped(fut, [steps * B, Fh]),
       target: fromTyped(tgt, [steps * B, H]),
       steps,
+      base: base ? fromTyped(base, [steps * B, H]) : null,
     };
   }
 
@@ -272,29 +294,41 @@ export class Forecaster extends Module {
         for (let j = 0; j < C; j++) win[at + 1 + j] = (cov as ArrayLike<number>)[(s + shift) * C + j];
       }
     });
-    this.fillFuture(series, origins, fut, tgt);
+    const base = this.config.seasonalResidual > 0 ? new Float32Array(B * H) : null;
+    this.fillFuture(series, origins, fut, tgt, base, valueAt);
     return {
       window: fromTyped(win, isMlp ? [B, W * F] : [W, B, F]),
       future: fromTyped(fut, [B, Math.max(1, H * C)]),
       target: tgt ? fromTyped(tgt, [B, H]) : null,
+      base: base ? fromTyped(base, [B, H]) : null,
     };
   }
 
-  /** Writes the future covariates [B, H·C] and (when `tgt`) the normalized targets [B, H] of origins. */
+  /**
+   * Writes the future covariates [B, H·C], and when given the normalized targets [B, H] and the
+   * seasonal-naive base [B, H] (read through `valueAt` when given) of each origin.
+   */
   private fillFuture(
     series: ForecastSeries,
     origins: readonly number[],
     fut: Float32Array,
     tgt: Float32Array | null,
+    base: Float32Array | null = null,
+    valueAt?: ValueAt,
   ): void {
-    const { horizon: H, covariates: C, scale } = this.config;
+    const { horizon: H, covariates: C, scale, seasonalResidual: m } = this.config;
     const y = series.values;
     const cov = series.covariates;
+    const norm = (v: number) => (v - scale.mean) / scale.std;
     origins.forEach((t, b) => {
       for (let k = 0; k < H; k++) {
         for (let j = 0; j < C; j++)
           fut[b * H * C + k * C + j] = (cov as ArrayLike<number>)[(t + 1 + k) * C + j];
-        if (tgt) tgt[b * H + k] = (y[t + 1 + k] - scale.mean) / scale.std;
+        if (tgt) tgt[b * H + k] = norm(y[t + 1 + k]);
+        if (base) {
+          const s = t + 1 + k - m * Math.ceil((k + 1) / m);
+          base[b * H + k] = valueAt ? valueAt(b, s) : norm(y[s]);
+        }
       }
     });
   }
