@@ -1,6 +1,8 @@
 // Crash safety of training: a child process (test/helpers/train-child.ts) trains the tiny char-LM
 // with a checkpoint every 4 steps; it is killed with SIGKILL at random moments and restarted each
-// time from the latest checkpoint. After every kill the latest checkpoint must load intact, every
+// time from the latest checkpoint. The moments are chosen by training progress (a random step,
+// then a random delay of a few milliseconds, which often lands inside a checkpoint write), not by
+// wall-clock time, so the number of kills does not depend on the speed of the machine. After every kill the latest checkpoint must load intact, every
 // loss the child printed must equal the uninterrupted run's loss at that step, and the final loss
 // must be exactly the uninterrupted run's (float32, same seed, same order of operations).
 import assert from 'node:assert/strict';
@@ -40,7 +42,10 @@ interface Line {
   done?: boolean;
 }
 
-/** Starts the child; `lines` fills as it prints; `exited` resolves with its exit code or signal. */
+/**
+ * Starts the child; `lines` fills as it prints; `exited` resolves with its exit code or signal;
+ * `reached(step)` resolves once the child printed a step at or past `step` (or exited).
+ */
 function start(dir: string, backend: string) {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -50,17 +55,21 @@ function start(dir: string, backend: string) {
   const lines: Line[] = [];
   let buf = '';
   let stderr = '';
-  let onFirst: (() => void) | null = null;
-  const first = new Promise<void>((resolve) => {
-    onFirst = resolve;
-  });
+  let waiting: { step: number; resolve: () => void } | null = null;
+  const wake = () => {
+    const last = lines[lines.length - 1];
+    if (waiting && last && (last.step ?? -1) >= waiting.step) {
+      waiting.resolve();
+      waiting = null;
+    }
+  };
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
     buf += chunk;
     let i = buf.indexOf('\n');
     while (i >= 0) {
       lines.push(JSON.parse(buf.slice(0, i)));
-      onFirst?.();
+      wake();
       buf = buf.slice(i + 1);
       i = buf.indexOf('\n');
     }
@@ -69,9 +78,17 @@ function start(dir: string, backend: string) {
     stderr += String(c);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('exit', (code, signal) => {
+      waiting?.resolve();
+      resolve({ code, signal });
+    }),
   );
-  return { child, lines, first, exited, stderr: () => stderr };
+  const reached = (step: number) =>
+    new Promise<void>((resolve) => {
+      waiting = { step, resolve };
+      wake();
+    });
+  return { child, lines, exited, reached, stderr: () => stderr };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,7 +109,9 @@ describe('training survives SIGKILL', () => {
     }
     const total = ref.result.step;
     const dir = join(root, 'ckpt');
-    const delays = new Rng(2024);
+    const rng = new Rng(2024);
+    // Kill targets spread over the run: each lands within the next `span` steps.
+    const span = Math.max(1, Math.floor((total - EVERY) / (KILLS + 1)));
     let lastStep = -1;
     let kills = 0;
     const checkLosses = (lines: Line[], what: string) => {
@@ -101,13 +120,14 @@ describe('training survives SIGKILL', () => {
     };
     for (let k = 0; k < KILLS; k++) {
       const c = start(dir, backend);
-      await c.first;
+      await c.reached(-Infinity); // the first line, {resumed}
       assert.equal(
         c.lines[0].resumed ?? null,
         lastStep < 0 ? null : lastStep,
         'resumed from the latest checkpoint',
       );
-      await sleep(60 + delays.int(500));
+      await c.reached(Math.max(lastStep, 0) + 1 + rng.int(span));
+      await sleep(rng.int(4));
       c.child.kill('SIGKILL');
       const end = await c.exited;
       checkLosses(c.lines, `run ${k}`);
