@@ -125,7 +125,7 @@ const FLAGS: FlagSpec[] = [
     name: 'pooling',
     type: 'choice',
     choices: POOLING_KINDS,
-    default: 'max',
+    default: 'mean',
     help: 'how the steps become one vector: max or mean over the words, or the last states',
     section: 'model',
   },
@@ -168,7 +168,7 @@ const FLAGS: FlagSpec[] = [
     type: 'int',
     min: 1,
     max: 1000,
-    default: 8,
+    default: 12,
     help: 'passes over the training messages',
     section: 'training',
   },
@@ -187,7 +187,7 @@ const FLAGS: FlagSpec[] = [
     min: 0,
     minExclusive: true,
     max: 1,
-    default: 0.002,
+    default: 0.003,
     help: 'Adam learning rate',
     section: 'training',
   },
@@ -216,7 +216,7 @@ const FLAGS: FlagSpec[] = [
     type: 'number',
     min: 0,
     max: 0.99999,
-    default: 0,
+    default: 0.99,
     help: 'validate and keep a moving average of the weights with this decay per step (0: off)',
     section: 'training',
   },
@@ -257,7 +257,7 @@ const FLAGS: FlagSpec[] = [
     help: 'AdamW weight decay of the baseline',
     section: 'baseline',
   },
-  ...commonFlags('spam', 12),
+  ...commonFlags('spam', 11),
 ];
 
 const HELP = helpText(
@@ -270,7 +270,7 @@ recur classify.
 
 examples:
   recur example spam
-  recur example spam --cell gru --pooling mean --out runs/spam-gru
+  recur example spam --cell gru --pooling max --out runs/spam-gru
   recur classify runs/spam-... --subject "Cheap meds" "Buy now, limited offer"`,
   FLAGS,
 );

@@ -14,7 +14,11 @@
  *   from the other multiparts every text part; message/rfc822 parts are read as e-mails.
  *   Non-text parts (images, attachments) are dropped. text/html is turned into text: comments,
  *   scripts and styles removed, tags replaced by spaces (line breaks for block tags) except that
- *   a link's URL is kept as text (as in a plain-text mail), the common entities decoded. Nothing else is interpreted (no uuencode, no TNEF, no S/MIME).
+ *   a link's URL is kept as text (as in a plain-text mail), the common entities decoded. Nothing
+ *   else is interpreted (no uuencode, no TNEF, no S/MIME).
+ * - windows-1252 (and its WHATWG aliases iso-8859-1, us-ascii) is decoded here, not by
+ *   TextDecoder: Node 20's decoder reads bytes 0x80..0x9F as C1 controls instead of € ‘ ’ “ ” ….
+ *   Other charsets (utf-8, koi8-r, big5, gb2312, ...) go through TextDecoder.
  *
  * A raw message is best given as bytes (Uint8Array): each part is then decoded in its own charset.
  * A string is taken as bytes when every character is below U+0100 (a file read as latin1), else
