@@ -39,6 +39,7 @@ import { mse } from '../ops/loss.js';
 import { formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { Adam } from '../train/optim/adam.js';
+import { ReduceLROnPlateau } from '../train/schedules.js';
 import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
@@ -102,6 +103,24 @@ const FLAGS: FlagSpec[] = [
     max: 1,
     default: 0.5,
     help: 'echo state network: leak rate',
+    section: 'models',
+  },
+  {
+    name: 'head-hidden',
+    type: 'int',
+    min: 0,
+    max: 4096,
+    default: 64,
+    help: "hidden tanh units of the recurrent models' head on [state, calendar of the days to predict] (0: linear)",
+    section: 'models',
+  },
+  {
+    name: 'covariate-shift',
+    type: 'int',
+    min: 0,
+    max: 1,
+    default: 1,
+    help: 'day s of the window carries the calendar of day s + this (1: the last day shows the first day to predict)',
     section: 'models',
   },
   { name: 'batch-size', type: 'int', min: 1, default: 64, help: 'windows per step', section: 'training' },
@@ -257,6 +276,7 @@ interface Forecasts {
   h7rec: Float64Array;
   h7dir: Float64Array;
   seconds: number;
+  cpuSeconds: number;
   params: number;
   note: string;
 }
@@ -280,7 +300,16 @@ async function trainNeural(
   const { series, valStart, testStart } = split;
   const scale = Normalizer.fit(Array.from(series.values).slice(0, valStart)).toJSON();
   const model = new Forecaster(
-    { kind, window: opts.window, horizon, covariates: COVARIATES, hiddenSize: opts.hiddenSize, scale },
+    {
+      kind,
+      window: opts.window,
+      horizon,
+      covariates: COVARIATES,
+      hiddenSize: opts.hiddenSize,
+      headHidden: opts.headHidden,
+      covariateShift: opts.covariateShift,
+      scale,
+    },
     { rng: new Rng(seed) },
   );
   const trainOrigins = range(opts.window - 1, valStart - 1 - horizon);
@@ -289,9 +318,11 @@ async function trainNeural(
   const rng = new Rng(seed + 1);
   const best = { loss: Number.POSITIVE_INFINITY, weights: [] as Float32Array[] };
   const params = model.parameters();
+  const optimizer = new Adam(params, { lr: opts.lr });
   const result = await fit({
     model,
-    optimizer: new Adam(params, { lr: opts.lr }),
+    optimizer,
+    scheduler: new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 8 }),
     trainBatches: () =>
       batchIndices(trainOrigins.length, { batchSize: opts.batchSize, shuffle: true, rng }).map((ix) =>
         ix.map((i) => trainOrigins[i]),
@@ -339,6 +370,7 @@ async function runNeural(
   progress: Progress,
 ): Promise<Forecasts> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const days = range(split.testStart, split.N - 1);
   const one = await trainNeural(kind, 1, split, opts, seed, progress);
   const seven = await trainNeural(kind, 7, split, opts, seed, progress);
@@ -374,6 +406,7 @@ async function runNeural(
     h7rec,
     h7dir,
     seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuSince(cpu0),
     params: one.model.numParameters(),
     note: `${one.model.toString().replace(/ {2}#.*/, '')}; epochs ${one.epochs}/${seven.epochs} (1-step/7-output)`,
   };
@@ -381,6 +414,7 @@ async function runNeural(
 
 function runEsn(split: Split, opts: Record<string, number>, seed: number): Forecasts {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { series, valStart, testStart, N } = split;
   const scale = Normalizer.fit(Array.from(series.values).slice(0, valStart)).toJSON();
   const days = range(testStart, N - 1);
@@ -393,6 +427,7 @@ function runEsn(split: Split, opts: Record<string, number>, seed: number): Forec
       const m = new EsnForecaster({
         horizon,
         covariates: COVARIATES,
+        covariateShift: opts.covariateShift,
         scale,
         esn: {
           reservoirSize: opts.reservoir,
@@ -448,6 +483,7 @@ function runEsn(split: Split, opts: Record<string, number>, seed: number): Forec
       6,
     ),
     seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuSince(cpu0),
     params: (one.model.esn.readout?.weight.length ?? 0) + 1,
     note: `reservoir ${opts.reservoir}, spectral radius ${opts.spectralRadius}, leak ${opts.leakRate}; ridge λ ${one.lambda}/${seven.lambda} (1-step/7-output, chosen on 2013)`,
   };
@@ -476,10 +512,16 @@ function baseline(name: string, split: Split): Forecasts {
     h7rec: h7,
     h7dir: h7,
     seconds: 0,
+    cpuSeconds: 0,
     params: 0,
     note: name === 'persistence' ? 'ŷ(t+k) = y(t)' : 'ŷ(t+k) = y(t+k-7) for k <= 7',
   };
 }
+
+const cpuSince = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: number[]) =>
@@ -525,7 +567,7 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
   const actual = Float64Array.from(range(testStart, N - 1), (i) => births.values[i]);
   const progress = new Progress(process.stdout);
   const header =
-    '| model | RMSE 1-day | MAPE 1-day | RMSE 7-day rec. | MAPE 7-day rec. | RMSE 7-day direct | MAPE 7-day direct | time | parameters |';
+    '| model | RMSE 1-day | MAPE 1-day | RMSE 7-day rec. | MAPE 7-day rec. | RMSE 7-day direct | MAPE 7-day direct | time (wall / CPU) | parameters |';
   const rows: string[] = [header, '|---|---|---|---|---|---|---|---|---|'];
   const notes: string[] = [];
   for (const name of models) {
@@ -542,7 +584,7 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
         ? `${mean(v).toFixed(digits)} ± ${sd(v).toFixed(digits)}`
         : mean(v).toFixed(digits);
     };
-    const line = `| ${name} | ${cell((r) => rmse(r.h1, actual), 0)} | ${cell((r) => mape(r.h1, actual), 2)}% | ${cell((r) => rmse(r.h7rec, actual), 0)} | ${cell((r) => mape(r.h7rec, actual), 2)}% | ${cell((r) => rmse(r.h7dir, actual), 0)} | ${cell((r) => mape(r.h7dir, actual), 2)}% | ${formatDuration(runs.reduce((s, r) => s + r.seconds, 0))} | ${runs[0].params.toLocaleString('en-US')} |`;
+    const line = `| ${name} | ${cell((r) => rmse(r.h1, actual), 0)} | ${cell((r) => mape(r.h1, actual), 2)}% | ${cell((r) => rmse(r.h7rec, actual), 0)} | ${cell((r) => mape(r.h7rec, actual), 2)}% | ${cell((r) => rmse(r.h7dir, actual), 0)} | ${cell((r) => mape(r.h7dir, actual), 2)}% | ${formatDuration(runs.reduce((s, r) => s + r.seconds, 0))} / ${formatDuration(runs.reduce((s, r) => s + r.cpuSeconds, 0))} | ${runs[0].params.toLocaleString('en-US')} |`;
     rows.push(line);
     notes.push(`${name}: ${runs[0].note}`);
     progress.line(line);

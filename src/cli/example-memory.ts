@@ -60,7 +60,7 @@ const COMMON: FlagSpec[] = [
     type: 'int',
     min: 1,
     max: 4096,
-    default: 128,
+    default: 64,
     help: 'recurrent units',
     section: 'model',
   },
@@ -130,8 +130,8 @@ const COMMON: FlagSpec[] = [
     type: 'number',
     min: 0,
     minExclusive: true,
-    default: 10,
-    help: 'give up after this many minutes per cell',
+    default: 30,
+    help: 'give up after this many minutes (wall clock) per cell',
     section: 'training',
   },
   {
@@ -174,12 +174,14 @@ const ADDING_FLAGS: FlagSpec[] = [
 const COPY_FLAGS: FlagSpec[] = [
   ...COMMON.map((s) =>
     s.name === 'batch-size'
-      ? { ...s, default: 128 }
+      ? { ...s, default: 64 }
       : s.name === 'test-size'
         ? { ...s, default: 1000 }
         : s.name === 'eval-every'
           ? { ...s, default: 100 }
-          : s,
+          : s.name === 'max-sequences'
+            ? { ...s, default: 2000000 }
+            : s,
   ),
   {
     name: 'target-accuracy',

@@ -86,6 +86,14 @@ export interface ForecasterConfig {
    */
   covariateShift?: number;
   /**
+   * Lagged values added to every step's input, as DeepAR does (Salinas et al., 2020; GluonTS's
+   * `lags_seq`): for lag l, step s also carries y_{s+1-l}, the value l steps before the value that
+   * step s + 1 will show (lag 1 is y_s itself, always present). E.g. [7, 364] on daily data: the
+   * same weekday one week and 52 weeks back. Default none. The window then reaches max(lags) - 1
+   * steps further back.
+   */
+  lags?: number[];
+  /**
    * Season length m for residual forecasting (default 0: off). With m > 0 every model predicts
    * the change from the seasonal-naive forecast: ŷ_{t+k} = y_{t+k-m⌈k/m⌉} + f(inputs)_k, the base
    * value read from the window (so window >= m). The inputs are unchanged.
@@ -118,6 +126,15 @@ function posInt(where: string, name: string, v: unknown, min = 1): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
     throw new ConfigError(`${where}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
+}
+
+function checkLags(where: string, lags: unknown): number[] {
+  if (lags === undefined) return [];
+  if (!Array.isArray(lags) || !lags.every((l) => Number.isInteger(l) && l >= 2))
+    throw new ConfigError(
+      `${where}: lags must be integers >= 2 (lag 1 is always in the input), got ${JSON.stringify(lags)}`,
+    );
+  return lags.slice();
 }
 
 function checkScale(where: string, s: unknown): Scale {
@@ -174,6 +191,7 @@ export class Forecaster extends Module {
       dropout: config.dropout ?? 0,
       headHidden: posInt(where, 'headHidden', config.headHidden ?? 0, 0),
       covariateShift: posInt(where, 'covariateShift', config.covariateShift ?? 0, 0),
+      lags: checkLags(where, config.lags),
       seasonalResidual: posInt(where, 'seasonalResidual', config.seasonalResidual ?? 0, 0),
       scale: checkScale(where, config.scale),
     };
@@ -185,7 +203,7 @@ export class Forecaster extends Module {
       throw new ConfigError(`${where}: dropout must be in [0, 1), got ${c.dropout}`);
     this.config = Object.freeze(c);
     const rng = options.rng ?? new Rng(0);
-    const F = 1 + c.covariates;
+    const F = 1 + c.lags.length + c.covariates;
     const futureSize = Math.max(1, c.horizon * c.covariates);
     if (c.kind === 'mlp') {
       const sizes = [c.window * F + futureSize, ...Array(c.mlpLayers).fill(c.hiddenSize), c.horizon];
@@ -271,11 +289,13 @@ export class Forecaster extends Module {
     valueAt?: ValueAt,
   ): ForecastBatch {
     const where = 'Forecaster.batch';
-    const { window: W, horizon: H, covariates: C, scale, covariateShift: shift } = this.config;
+    const { window: W, horizon: H, covariates: C, scale, covariateShift: shift, lags } = this.config;
     const N = checkSeries(where, series, C);
     const B = origins.length;
     if (B === 0) throw new DataError(`${where}: origins must not be empty`);
-    const F = 1 + C;
+    const L = lags.length;
+    const back = L > 0 ? Math.max(...lags) - 1 : 0;
+    const F = 1 + L + C;
     const isMlp = this.mlp !== null;
     const win = new Float32Array(W * B * F);
     const fut = new Float32Array(B * Math.max(1, H * C));
@@ -285,13 +305,24 @@ export class Forecaster extends Module {
     const norm = (v: number) => (v - scale.mean) / scale.std;
     origins.forEach((t, b) => {
       const lastNeeded = withTarget ? t + H : t;
-      if (!Number.isInteger(t) || t - W + 1 < 0 || lastNeeded >= N || (C > 0 && t + Math.max(H, shift) >= N))
-        throw new DataError(`${where}: origin ${t} needs steps ${t - W + 1}..${t + H} of a series of ${N}`);
+      if (
+        !Number.isInteger(t) ||
+        t - W + 1 - back < 0 ||
+        lastNeeded >= N ||
+        (C > 0 && t + Math.max(H, shift) >= N)
+      )
+        throw new DataError(
+          `${where}: origin ${t} needs steps ${t - W + 1 - back}..${t + H} of a series of ${N}`,
+        );
       for (let k = 0; k < W; k++) {
         const s = t - W + 1 + k;
         const at = isMlp ? b * W * F + k * F : (k * B + b) * F;
         win[at] = valueAt ? valueAt(b, s) : norm(y[s]);
-        for (let j = 0; j < C; j++) win[at + 1 + j] = (cov as ArrayLike<number>)[(s + shift) * C + j];
+        for (let l = 0; l < L; l++) {
+          const r = s + 1 - lags[l];
+          win[at + 1 + l] = valueAt ? valueAt(b, r) : norm(y[r]);
+        }
+        for (let j = 0; j < C; j++) win[at + 1 + L + j] = (cov as ArrayLike<number>)[(s + shift) * C + j];
       }
     });
     const base = this.config.seasonalResidual > 0 ? new Float32Array(B * H) : null;
@@ -405,7 +436,16 @@ export class Forecaster extends Module {
         : c.numLayers > 1
           ? `, numLayers=${c.numLayers}`
           : '';
-    return `Forecaster(${c.kind}, window=${c.window}, horizon=${c.horizon}, covariates=${c.covariates}, hidden=${c.hiddenSize}${layers}${head})`;
+    const extra = [
+      c.covariateShift ? `covariateShift=${c.covariateShift}` : '',
+      c.lags.length ? `lags=[${c.lags.join(', ')}]` : '',
+      c.seasonalResidual ? `seasonalResidual=${c.seasonalResidual}` : '',
+      c.dropout ? `dropout=${c.dropout}` : '',
+    ]
+      .filter(Boolean)
+      .map((x) => `, ${x}`)
+      .join('');
+    return `Forecaster(${c.kind}, window=${c.window}, horizon=${c.horizon}, covariates=${c.covariates}, hidden=${c.hiddenSize}${layers}${head}${extra})`;
   }
 }
 
@@ -413,7 +453,10 @@ export interface EsnForecasterConfig {
   /** Outputs H (1 for a one-step readout used recursively). */
   horizon: number;
   covariates: number;
-  /** Reservoir options; inputSize is 1 + covariates. */
+  /** As ForecasterConfig.covariateShift and .lags: the same step inputs as the other models. */
+  covariateShift?: number;
+  lags?: number[];
+  /** Reservoir options; inputSize is 1 + lags + covariates. */
   esn: Omit<EsnConfig, 'inputSize'>;
   /** Steps at the start of the series whose states are not used for fitting (default 100). */
   washout?: number;
@@ -421,9 +464,10 @@ export interface EsnForecasterConfig {
 }
 
 /**
- * An echo state network forecaster: the reservoir is driven by the step inputs
- * [(y_s - mean) / std, c_s] over the whole series (teacher forcing: observed values), and a ridge
- * readout on [x_t, u_t, c_{t+1..t+H}] gives the H normalized values after t.
+ * An echo state network forecaster: the reservoir is driven by the same step inputs as
+ * Forecaster's windows, [(y_s - mean) / std, lagged values, c_{s+shift}], over the whole series
+ * (teacher forcing: observed values; values before the series start read as the mean), and a
+ * ridge readout on [x_t, u_t, c_{t+1..t+H}] gives the H normalized values after t.
  */
 export class EsnForecaster {
   readonly config: Readonly<Required<EsnForecasterConfig>>;
@@ -434,42 +478,64 @@ export class EsnForecaster {
     this.config = Object.freeze({
       horizon: posInt(where, 'horizon', config.horizon),
       covariates: posInt(where, 'covariates', config.covariates, 0),
+      covariateShift: posInt(where, 'covariateShift', config.covariateShift ?? 0, 0),
+      lags: checkLags(where, config.lags),
       esn: { ...config.esn },
       washout: posInt(where, 'washout', config.washout ?? 100, 0),
       scale: checkScale(where, config.scale),
     });
-    this.esn = new EchoStateNetwork({ ...config.esn, inputSize: 1 + this.config.covariates });
+    this.esn = new EchoStateNetwork({ ...config.esn, inputSize: this.inputSize });
   }
 
-  private stepInput(series: ForecastSeries, s: number, value: number, u: Float64Array): void {
-    const C = this.config.covariates;
-    u[0] = value;
-    for (let j = 0; j < C; j++) u[1 + j] = (series.covariates as ArrayLike<number>)[s * C + j];
+  get inputSize(): number {
+    return 1 + this.config.lags.length + this.config.covariates;
   }
 
-  /** Reservoir states after every step of the series, [N, reservoirSize], and the inputs [N, 1 + C]. */
+  /** The step input of step s into `u`, the (normalized) value at any step read through `valueAt`. */
+  private stepInput(
+    series: ForecastSeries,
+    s: number,
+    valueAt: (s: number) => number,
+    u: Float64Array,
+  ): void {
+    const { covariates: C, lags, covariateShift: shift } = this.config;
+    const N = series.values.length;
+    u[0] = valueAt(s);
+    for (let l = 0; l < lags.length; l++) u[1 + l] = valueAt(s + 1 - lags[l]);
+    const c = Math.min(s + shift, N - 1);
+    for (let j = 0; j < C; j++) u[1 + lags.length + j] = (series.covariates as ArrayLike<number>)[c * C + j];
+  }
+
+  private observed(series: ForecastSeries): (s: number) => number {
+    const { mean, std } = this.config.scale;
+    return (s) => (s < 0 ? 0 : (series.values[s] - mean) / std);
+  }
+
+  /** Reservoir states after every step of the series, [N, reservoirSize], and the inputs [N, inputSize]. */
   private drive(series: ForecastSeries): { states: Float64Array; inputs: Float64Array } {
-    const { covariates: C, scale } = this.config;
-    const N = checkSeries('EsnForecaster', series, C);
-    const inputs = new Float64Array(N * (1 + C));
-    const u = new Float64Array(1 + C);
+    const N = checkSeries('EsnForecaster', series, this.config.covariates);
+    const I = this.inputSize;
+    const inputs = new Float64Array(N * I);
+    const u = new Float64Array(I);
+    const obs = this.observed(series);
     for (let s = 0; s < N; s++) {
-      this.stepInput(series, s, (series.values[s] - scale.mean) / scale.std, u);
-      inputs.set(u, s * (1 + C));
+      this.stepInput(series, s, obs, u);
+      inputs.set(u, s * I);
     }
     return { states: this.esn.run(inputs, N), inputs };
   }
 
   private featureRows(
     series: ForecastSeries,
-    states: Float64Array,
-    inputs: Float64Array,
+    states: ArrayLike<number>,
+    inputs: ArrayLike<number>,
     origins: readonly number[],
+    rowOffset = false,
   ): Float64Array {
     const { horizon: H, covariates: C } = this.config;
     const N = series.values.length;
     const R = this.esn.config.reservoirSize;
-    const I = 1 + C;
+    const I = this.inputSize;
     const n = origins.length;
     const st = new Float64Array(n * R);
     const inp = new Float64Array(n * I);
@@ -477,8 +543,9 @@ export class EsnForecaster {
     origins.forEach((t, r) => {
       if (t < 0 || t + H >= N)
         throw new DataError(`EsnForecaster: origin ${t} needs covariates up to ${t + H} of a series of ${N}`);
-      st.set(states.subarray(t * R, (t + 1) * R), r * R);
-      inp.set(inputs.subarray(t * I, (t + 1) * I), r * I);
+      const at = rowOffset ? r : t;
+      for (let i = 0; i < R; i++) st[r * R + i] = states[at * R + i];
+      for (let i = 0; i < I; i++) inp[r * I + i] = inputs[at * I + i];
       for (let k = 0; k < H * C; k++)
         extra[r * H * C + k] = (series.covariates as ArrayLike<number>)[(t + 1) * C + k];
     });
@@ -503,7 +570,7 @@ export class EsnForecaster {
 
   /** As Forecaster.forecast: [origins, steps] in the series' units. */
   forecast(series: ForecastSeries, origins: readonly number[], steps: number, mode: MultiStep): Float64Array {
-    const { horizon: H, covariates: C, scale } = this.config;
+    const { horizon: H, scale } = this.config;
     posInt('EsnForecaster.forecast', 'steps', steps);
     const { states, inputs } = this.drive(series);
     const n = origins.length;
@@ -518,28 +585,29 @@ export class EsnForecaster {
         for (let k = 0; k < steps; k++) out[r * steps + k] = p[r * H + k] * scale.std + scale.mean;
       return out;
     }
+    if (mode !== 'recursive')
+      throw new ConfigError(
+        `EsnForecaster.forecast: mode must be 'direct' or 'recursive', got ${JSON.stringify(mode)}`,
+      );
     const R = this.esn.config.reservoirSize;
-    const I = 1 + C;
+    const I = this.inputSize;
+    const obs = this.observed(series);
     origins.forEach((t, r) => {
       const x = states.slice(t * R, (t + 1) * R);
       const u = inputs.slice(t * I, (t + 1) * I);
+      const fed = new Float64Array(steps);
+      const valueAt = (s: number) => (s <= t ? obs(s) : fed[s - t - 1]);
       for (let k = 0; k < steps; k++) {
-        const p = this.esn.predict(this.featureRows1(series, x, u, t + k), 1)[0];
+        const p = this.esn.predict(this.featureRows(series, x, u, [t + k], true), 1)[0];
+        fed[k] = p;
         out[r * steps + k] = p * scale.std + scale.mean;
         if (k + 1 < steps) {
-          this.stepInput(series, t + k + 1, p, u);
+          this.stepInput(series, t + k + 1, valueAt, u);
           this.esn.step(u, x);
         }
       }
     });
     return out;
-  }
-
-  private featureRows1(series: ForecastSeries, x: Float64Array, u: Float64Array, t: number): Float64Array {
-    const { horizon: H, covariates: C } = this.config;
-    const extra = new Float64Array(H * C);
-    for (let k = 0; k < H * C; k++) extra[k] = (series.covariates as ArrayLike<number>)[(t + 1) * C + k];
-    return this.esn.features(x, u, 1, extra);
   }
 
   toString(): string {

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
+
+function recur(...args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('recur example adding / copy-memory (tiny runs)', () => {
+  it('trains each cell and reports solved or not, with the test errors', () => {
+    const r = recur(
+      'example',
+      'adding',
+      '--T',
+      '10',
+      '--cells',
+      'lstm,rnn',
+      '--max-sequences',
+      '640',
+      '--eval-every',
+      '10',
+      '--test-size',
+      '64',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /lstm +solved: (yes|no)/);
+    const json = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    assert.equal(json.results.length, 2);
+    assert.equal(json.results[0].sequencesSeen, 640);
+  });
+
+  it('copy-memory prints the baselines (10 ln 8 / (T + 20): 0.8318 at T = 5)', () => {
+    const r = recur(
+      'example',
+      'copy-memory',
+      '--T',
+      '5',
+      '--cells',
+      'gru',
+      '--max-sequences',
+      '128',
+      '--test-size',
+      '20',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /memoryless 0\.8318 nats\/step/);
+    assert.match(r.stdout, /gru +solved: /);
+  });
+
+  it('an unknown example or cell is one line and exit code 1', () => {
+    const a = recur('example', 'nope');
+    assert.equal(a.code, 1);
+    assert.match(a.stderr, /unknown example 'nope'/);
+    const b = recur('example', 'adding', '--cells', 'lstm,tcn');
+    assert.equal(b.code, 1);
+    assert.match(b.stderr, /--cells must list lstm, gru or rnn, got 'tcn'/);
+  });
+});
+
+describe('recur gradflow', () => {
+  it('writes the charts, the table and the numbers', () => {
+    const out = mkdtempSync(join(tmpdir(), 'recur-gradflow-'));
+    try {
+      const r = recur('gradflow', '--T', '12', '--hidden-size', '8', '--batch-size', '4', '--out', out);
+      assert.equal(r.code, 0, r.stderr);
+      for (const f of ['gradflow-adding.svg', 'gradflow-copy-memory.svg', 'gradflow.md', 'gradflow.json']) {
+        assert.ok(existsSync(join(out, f)), f);
+      }
+      assert.match(readFileSync(join(out, 'gradflow-adding.svg'), 'utf8'), /^<svg /);
+      const json = JSON.parse(readFileSync(join(out, 'gradflow.json'), 'utf8'));
+      assert.equal(json.rows.length, 6);
+      assert.equal(json.rows[0].hNorm.length, 12);
+      assert.equal(json.rows.find((x: { task: string }) => x.task === 'copy-memory').hNorm.length, 32);
+      assert.match(r.stdout, /\| adding \| rnn \| initial \|/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
