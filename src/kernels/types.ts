@@ -71,8 +71,20 @@ export interface Kernels {
     accumulate: boolean,
   ): void;
 
-  /** Packs op(B) ([k, n]; B stored [n, k] when transB) for repeated `gemmPacked` calls. */
-  packB(transB: boolean, k: number, n: number, b: FloatArray, bOff: number, ldb: number): PackedMatrix;
+  /**
+   * Packs op(B) ([k, n]; B stored [n, k] when transB) for repeated `gemmPacked` calls. `rows` is a
+   * layout hint: the row count m the calls will have (1: a matrix-vector layout on the wasm
+   * backend, e.g. W_hh at batch 1). Any m works with any packing; the hint only affects speed.
+   */
+  packB(
+    transB: boolean,
+    k: number,
+    n: number,
+    b: FloatArray,
+    bOff: number,
+    ldb: number,
+    rows?: number,
+  ): PackedMatrix;
 
   /** C[m, n] = (accumulate ? C : 0) + A[m, k] · packed, A and C row-major with strides lda, ldc. */
   gemmPacked(
@@ -86,6 +98,12 @@ export interface Kernels {
     ldc: number,
     accumulate: boolean,
   ): void;
+
+  /**
+   * dst[j] = Σ_r src[srcOff + r * n + j] for j < n, summed in row order (the bias gradient of a
+   * [rows, n] gate gradient). dst is overwritten.
+   */
+  sumRows(rows: number, n: number, src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number): void;
 
   /** y[i] = f(x[i]) for i < n; x and y may be the same array and offset. */
   unary(

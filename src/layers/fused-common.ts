@@ -3,7 +3,7 @@
  * argument checks, workspaces allocated once per call, the row masks of packed sequences, and
  * the bias and column-sum loops.
  */
-import type { DType, FloatArray, Kernels } from '../kernels/types.js';
+import type { DType, FloatArray, Kernels, PackedMatrix } from '../kernels/types.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import type { SequenceMode, SequenceOptions, SequenceParams } from './sequence-types.js';
@@ -179,21 +179,83 @@ export function fillBias(
   b1: FloatArray | null,
   b2: FloatArray | null,
 ): void {
-  if (!b1 && !b2) return;
-  for (let r = 0; r < rows; r++) {
-    const o = r * n;
-    for (let j = 0; j < n; j++) dst[o + j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
+  if ((!b1 && !b2) || rows <= 0) return;
+  for (let j = 0; j < n; j++) dst[j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
+  // Then double the filled rows by block copies (memmove speed instead of an element loop).
+  let done = 1;
+  while (done < rows) {
+    const now = Math.min(done, rows - done);
+    dst.copyWithin(done * n, 0, now * n);
+    done += now;
   }
 }
 
-/** Column sums of src [rows, n] (the bias gradient). */
-export function colSums(src: FloatArray, rows: number, n: number, dtype: DType): FloatArray {
+/** Column sums of src [rows, n] (the bias gradient), on the backend's kernel. */
+export function colSums(K: Kernels, src: FloatArray, rows: number, n: number, dtype: DType): FloatArray {
   const out = allocData(n, dtype);
-  for (let r = 0; r < rows; r++) {
-    const o = r * n;
-    for (let j = 0; j < n; j++) out[j] += src[o + j];
+  K.sumRows(rows, n, src, 0, out, 0);
+  return out;
+}
+
+/** Both bias gradients of a fused op when they are the same column sums (b_ih and b_hh add). */
+export function biasGrads(
+  K: Kernels,
+  src: FloatArray,
+  rows: number,
+  n: number,
+  dtype: DType,
+  bIh: Tensor | null,
+  bHh: Tensor | null,
+): (Tensor | null)[] {
+  const out: (Tensor | null)[] = [];
+  let sums: FloatArray | null = null;
+  for (const b of [bIh, bHh]) {
+    if (!b) continue;
+    if (!b.requiresGrad) {
+      out.push(null);
+      continue;
+    }
+    // The first gets the sums; the second a copy (gradients must not share storage).
+    sums = sums ? sums.slice() : colSums(K, src, rows, n, dtype);
+    out.push(new Tensor(sums, [n]));
   }
   return out;
+}
+
+interface PackEntry {
+  K: Kernels;
+  version: number;
+  data: FloatArray;
+  packed: PackedMatrix;
+}
+const packCache = new WeakMap<Tensor, Map<string, PackEntry>>();
+const packReaper = new FinalizationRegistry<Map<string, PackEntry>>((m) => {
+  for (const e of m.values()) e.packed.dispose();
+});
+
+/**
+ * op(W) packed for `gemmPacked` (W [n, k] with transB, else [k, n]; `rows` as in Kernels.packB),
+ * kept with the tensor and reused until its data changes (`version`, see Tensor.markChanged): an
+ * inference loop or a sampler calling the layer again and again packs W_hh once. The caller must
+ * not dispose it; it is freed with the tensor or when it is packed again.
+ */
+export function packedWeight(K: Kernels, w: Tensor, transB: boolean, rows: number): PackedMatrix {
+  const [r, c] = w.shape;
+  const k = transB ? c : r;
+  const n = transB ? r : c;
+  let m = packCache.get(w);
+  if (!m) {
+    m = new Map();
+    packCache.set(w, m);
+    packReaper.register(w, m);
+  }
+  const key = `${transB ? 't' : 'n'}${rows === 1 ? '1' : 'm'}`;
+  const e = m.get(key);
+  if (e && e.K === K && e.version === w.version && e.data === w.data) return e.packed;
+  e?.packed.dispose();
+  const packed = K.packB(transB, k, n, w.data, 0, c, rows);
+  m.set(key, { K, version: w.version, data: w.data, packed });
+  return packed;
 }
 
 /** dh[b] += g[t, b] for every batch row active at time t. */

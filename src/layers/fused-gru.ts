@@ -23,6 +23,7 @@ import {
   fillBias,
   gatherOutput,
   gemmNew,
+  packedWeight,
   secondBackwardError,
   slotTensor,
   versionGuard,
@@ -53,19 +54,15 @@ export function fusedGru(x: Tensor, p: SequenceParams, h0: Tensor, opts: Sequenc
   fillBias(xg, T * B, G, p.bIh?.data ?? null, null);
   fillBias(hg, T * B, G, p.bHh?.data ?? null, null);
   K.gemm(false, true, T * B, G, I, x.data, 0, I, p.wIh.data, 0, I, xg, 0, G, p.bIh !== null);
-  const whh = K.packB(true, H, G, p.wHh.data, 0, H);
+  const whh = packedWeight(K, p.wHh, true, B);
   hAll.set(h0.data, (reverse ? T : 0) * B * H);
-  try {
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const prev = reverse ? t + 1 : t;
-      const cur = reverse ? t : t + 1;
-      K.gemmPacked(B, hAll, prev * B * H, H, whh, hg, t * B * G, G, p.bHh !== null);
-      K.gruGatesForward(B, H, xg, t * B * G, hg, t * B * G, hAll, prev * B * H, hAll, cur * B * H);
-      if (lengths) copyInactive(lengths, t, B, H, hAll, prev * B * H, hAll, cur * B * H);
-    }
-  } finally {
-    whh.dispose();
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const prev = reverse ? t + 1 : t;
+    const cur = reverse ? t : t + 1;
+    K.gemmPacked(B, hAll, prev * B * H, H, whh, hg, t * B * G, G, p.bHh !== null);
+    K.gruGatesForward(B, H, xg, t * B * G, hg, t * B * G, hAll, prev * B * H, hAll, cur * B * H);
+    if (lengths) copyInactive(lengths, t, B, H, hAll, prev * B * H, hAll, cur * B * H);
   }
   const output = new Tensor(gatherOutput(hAll, T, B, H, reverse, lengths, dtype), [T, B, H]);
   const hN = slotTensor(hAll, reverse ? 0 : T, B, H, dtype);
@@ -86,26 +83,22 @@ export function fusedGru(x: Tensor, p: SequenceParams, h0: Tensor, opts: Sequenc
       let dh = bw.take(B * H);
       let dhNext = bw.take(B * H);
       if (gH) dh.set(gH.data);
-      const whhB = K.packB(false, G, H, p.wHh.data, 0, H);
-      try {
-        for (let s = T - 1; s >= 0; s--) {
-          const t = reverse ? T - 1 - s : s;
-          const prev = reverse ? t + 1 : t;
-          if (gOut) addOutputGrad(gOut.data, t, B, H, lengths, dh);
-          const o = t * B * G;
-          K.gruGatesBackward(B, H, xg, o, hg, o, hAll, prev * B * H, dh, 0, dXg, o, dHg, o, dhNext, 0);
-          if (lengths) {
-            zeroInactive(lengths, t, B, G, dXg, o);
-            zeroInactive(lengths, t, B, G, dHg, o);
-            copyInactive(lengths, t, B, H, dh, 0, dhNext, 0);
-          }
-          K.gemmPacked(B, dHg, o, G, whhB, dhNext, 0, H, true);
-          const tmp = dh;
-          dh = dhNext;
-          dhNext = tmp;
+      const whhB = packedWeight(K, p.wHh, false, B);
+      for (let s = T - 1; s >= 0; s--) {
+        const t = reverse ? T - 1 - s : s;
+        const prev = reverse ? t + 1 : t;
+        if (gOut) addOutputGrad(gOut.data, t, B, H, lengths, dh);
+        const o = t * B * G;
+        K.gruGatesBackward(B, H, xg, o, hg, o, hAll, prev * B * H, dh, 0, dXg, o, dHg, o, dhNext, 0);
+        if (lengths) {
+          zeroInactive(lengths, t, B, G, dXg, o);
+          zeroInactive(lengths, t, B, G, dHg, o);
+          copyInactive(lengths, t, B, H, dh, 0, dhNext, 0);
         }
-      } finally {
-        whhB.dispose();
+        K.gemmPacked(B, dHg, o, G, whhB, dhNext, 0, H, true);
+        const tmp = dh;
+        dh = dhNext;
+        dhNext = tmp;
       }
       const rows = T * B;
       const out: (Tensor | null)[] = [];
@@ -116,8 +109,8 @@ export function fusedGru(x: Tensor, p: SequenceParams, h0: Tensor, opts: Sequenc
         K.gemm(true, false, G, H, rows, dHg, 0, G, hAll, reverse ? B * H : 0, H, d, 0, H, false);
         out.push(new Tensor(d, [G, H]));
       } else out.push(null);
-      if (p.bIh) out.push(p.bIh.requiresGrad ? new Tensor(colSums(dXg, rows, G, dtype), [G]) : null);
-      if (p.bHh) out.push(p.bHh.requiresGrad ? new Tensor(colSums(dHg, rows, G, dtype), [G]) : null);
+      if (p.bIh) out.push(p.bIh.requiresGrad ? new Tensor(colSums(K, dXg, rows, G, dtype), [G]) : null);
+      if (p.bHh) out.push(p.bHh.requiresGrad ? new Tensor(colSums(K, dHg, rows, G, dtype), [G]) : null);
       out.push(h0.requiresGrad ? slotTensor(dh, 0, B, H, dtype) : null);
       return out;
     } finally {

@@ -21,13 +21,14 @@ import { kernels } from '../kernels/registry.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
+  biasGrads,
   checkSequenceInputs,
-  colSums,
   copyInactive,
   effectiveLengths,
   fillBias,
   gatherOutput,
   gemmNew,
+  packedWeight,
   secondBackwardError,
   slotTensor,
   versionGuard,
@@ -70,57 +71,52 @@ export function fusedLstm(
   const hasBias = p.bIh !== null || p.bHh !== null;
   fillBias(gates, T * B, G, p.bIh?.data ?? null, p.bHh?.data ?? null);
   K.gemm(false, true, T * B, G, I, x.data, 0, I, p.wIh.data, 0, I, gates, 0, G, hasBias);
-  const whh = K.packB(true, P, G, p.wHh.data, 0, P);
-  const whr = wHr ? K.packB(true, H, P, wHr.data, 0, H) : null;
+  const whh = packedWeight(K, p.wHh, true, B);
+  const whr = wHr ? packedWeight(K, wHr, true, B) : null;
   const first = reverse ? T : 0;
   hAll.set(h0.data, first * B * P);
   cAll.set(c0.data, first * B * H);
-  try {
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const prev = reverse ? t + 1 : t;
-      const cur = reverse ? t : t + 1;
-      K.gemmPacked(B, hAll, prev * B * P, P, whh, gates, t * B * G, G, true);
-      if (mAll && whr) {
-        K.lstmGatesForward(
-          B,
-          H,
-          gates,
-          t * B * G,
-          cAll,
-          prev * B * H,
-          cAll,
-          cur * B * H,
-          tcAll,
-          t * B * H,
-          mAll,
-          t * B * H,
-        );
-        K.gemmPacked(B, mAll, t * B * H, H, whr, hAll, cur * B * P, P, false);
-      } else {
-        K.lstmGatesForward(
-          B,
-          H,
-          gates,
-          t * B * G,
-          cAll,
-          prev * B * H,
-          cAll,
-          cur * B * H,
-          tcAll,
-          t * B * H,
-          hAll,
-          cur * B * P,
-        );
-      }
-      if (lengths) {
-        copyInactive(lengths, t, B, H, cAll, prev * B * H, cAll, cur * B * H);
-        copyInactive(lengths, t, B, P, hAll, prev * B * P, hAll, cur * B * P);
-      }
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const prev = reverse ? t + 1 : t;
+    const cur = reverse ? t : t + 1;
+    K.gemmPacked(B, hAll, prev * B * P, P, whh, gates, t * B * G, G, true);
+    if (mAll && whr) {
+      K.lstmGatesForward(
+        B,
+        H,
+        gates,
+        t * B * G,
+        cAll,
+        prev * B * H,
+        cAll,
+        cur * B * H,
+        tcAll,
+        t * B * H,
+        mAll,
+        t * B * H,
+      );
+      K.gemmPacked(B, mAll, t * B * H, H, whr, hAll, cur * B * P, P, false);
+    } else {
+      K.lstmGatesForward(
+        B,
+        H,
+        gates,
+        t * B * G,
+        cAll,
+        prev * B * H,
+        cAll,
+        cur * B * H,
+        tcAll,
+        t * B * H,
+        hAll,
+        cur * B * P,
+      );
     }
-  } finally {
-    whh.dispose();
-    whr?.dispose();
+    if (lengths) {
+      copyInactive(lengths, t, B, H, cAll, prev * B * H, cAll, cur * B * H);
+      copyInactive(lengths, t, B, P, hAll, prev * B * P, hAll, cur * B * P);
+    }
   }
   const last = reverse ? 0 : T;
   const output = new Tensor(gatherOutput(hAll, T, B, P, reverse, lengths, dtype), [T, B, P]);
@@ -147,50 +143,45 @@ export function fusedLstm(
       const saved = lengths ? bw.take(B * H) : null;
       if (gH) dh.set(gH.data);
       if (gC) dc.set(gC.data);
-      const whhB = K.packB(false, G, P, p.wHh.data, 0, P);
-      const whrB = wHr ? K.packB(false, P, H, wHr.data, 0, H) : null;
-      try {
-        for (let s = T - 1; s >= 0; s--) {
-          const t = reverse ? T - 1 - s : s;
-          const prev = reverse ? t + 1 : t;
-          if (gOut) addOutputGrad(gOut.data, t, B, P, lengths, dh);
-          let dIn = dh;
-          if (dm && dhAll && whrB) {
-            dhAll.set(dh, t * B * P);
-            if (lengths) zeroInactive(lengths, t, B, P, dhAll, t * B * P);
-            K.gemmPacked(B, dhAll, t * B * P, P, whrB, dm, 0, H, false);
-            dIn = dm;
-          }
-          if (saved && lengths) copyInactive(lengths, t, B, H, dc, 0, saved, 0);
-          K.lstmGatesBackward(
-            B,
-            H,
-            gates,
-            t * B * G,
-            cAll,
-            prev * B * H,
-            tcAll,
-            t * B * H,
-            dIn,
-            0,
-            dc,
-            0,
-            dG,
-            t * B * G,
-          );
-          if (saved && lengths) {
-            zeroInactive(lengths, t, B, G, dG, t * B * G);
-            copyInactive(lengths, t, B, H, saved, 0, dc, 0);
-          }
-          K.gemmPacked(B, dG, t * B * G, G, whhB, dhNext, 0, P, false);
-          if (lengths) copyInactive(lengths, t, B, P, dh, 0, dhNext, 0);
-          const tmp = dh;
-          dh = dhNext;
-          dhNext = tmp;
+      const whhB = packedWeight(K, p.wHh, false, B);
+      const whrB = wHr ? packedWeight(K, wHr, false, B) : null;
+      for (let s = T - 1; s >= 0; s--) {
+        const t = reverse ? T - 1 - s : s;
+        const prev = reverse ? t + 1 : t;
+        if (gOut) addOutputGrad(gOut.data, t, B, P, lengths, dh);
+        let dIn = dh;
+        if (dm && dhAll && whrB) {
+          dhAll.set(dh, t * B * P);
+          if (lengths) zeroInactive(lengths, t, B, P, dhAll, t * B * P);
+          K.gemmPacked(B, dhAll, t * B * P, P, whrB, dm, 0, H, false);
+          dIn = dm;
         }
-      } finally {
-        whhB.dispose();
-        whrB?.dispose();
+        if (saved && lengths) copyInactive(lengths, t, B, H, dc, 0, saved, 0);
+        K.lstmGatesBackward(
+          B,
+          H,
+          gates,
+          t * B * G,
+          cAll,
+          prev * B * H,
+          tcAll,
+          t * B * H,
+          dIn,
+          0,
+          dc,
+          0,
+          dG,
+          t * B * G,
+        );
+        if (saved && lengths) {
+          zeroInactive(lengths, t, B, G, dG, t * B * G);
+          copyInactive(lengths, t, B, H, saved, 0, dc, 0);
+        }
+        K.gemmPacked(B, dG, t * B * G, G, whhB, dhNext, 0, P, false);
+        if (lengths) copyInactive(lengths, t, B, P, dh, 0, dhNext, 0);
+        const tmp = dh;
+        dh = dhNext;
+        dhNext = tmp;
       }
       const out: (Tensor | null)[] = [];
       const rows = T * B;
@@ -201,8 +192,7 @@ export function fusedLstm(
         K.gemm(true, false, G, P, rows, dG, 0, G, hAll, reverse ? B * P : 0, P, d, 0, P, false);
         out.push(new Tensor(d, [G, P]));
       } else out.push(null);
-      if (p.bIh) out.push(p.bIh.requiresGrad ? new Tensor(colSums(dG, rows, G, dtype), [G]) : null);
-      if (p.bHh) out.push(p.bHh.requiresGrad ? new Tensor(colSums(dG, rows, G, dtype), [G]) : null);
+      out.push(...biasGrads(K, dG, rows, G, dtype, p.bIh, p.bHh));
       out.push(h0.requiresGrad ? slotTensor(dh, 0, B, P, dtype) : null);
       out.push(c0.requiresGrad ? slotTensor(dc, 0, B, H, dtype) : null);
       if (wHr && dhAll && mAll) {

@@ -14,13 +14,14 @@ import { kernels } from '../kernels/registry.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
+  biasGrads,
   checkSequenceInputs,
-  colSums,
   copyInactive,
   effectiveLengths,
   fillBias,
   gatherOutput,
   gemmNew,
+  packedWeight,
   secondBackwardError,
   slotTensor,
   versionGuard,
@@ -73,7 +74,7 @@ export function fusedRnn(
     H,
     p.bIh !== null || p.bHh !== null,
   );
-  const whh = K.packB(true, H, H, p.wHh.data, 0, H);
+  const whh = packedWeight(K, p.wHh, true, B);
   hAll.set(h0.data, (reverse ? T : 0) * B * H);
   try {
     for (let s = 0; s < T; s++) {
@@ -85,7 +86,6 @@ export function fusedRnn(
       if (lengths) copyInactive(lengths, t, B, H, hAll, prev * B * H, hAll, cur * B * H);
     }
   } finally {
-    whh.dispose();
     scratch.release();
   }
   const output = new Tensor(gatherOutput(hAll, T, B, H, reverse, lengths, dtype), [T, B, H]);
@@ -106,32 +106,28 @@ export function fusedRnn(
       let dh = bw.take(B * H);
       let dhNext = bw.take(B * H);
       if (gH) dh.set(gH.data);
-      const whhB = K.packB(false, H, H, p.wHh.data, 0, H);
+      const whhB = packedWeight(K, p.wHh, false, B);
       const n = B * H;
-      try {
-        for (let s = T - 1; s >= 0; s--) {
-          const t = reverse ? T - 1 - s : s;
-          const cur = reverse ? t : t + 1;
-          if (gOut) addOutputGrad(gOut.data, t, B, H, lengths, dh);
-          const o = t * n;
-          const ho = cur * n;
-          if (nonlinearity === 'tanh') {
-            for (let i = 0; i < n; i++) {
-              const y = hAll[ho + i];
-              dPre[o + i] = dh[i] * (1 - y * y);
-            }
-          } else {
-            for (let i = 0; i < n; i++) dPre[o + i] = hAll[ho + i] > 0 ? dh[i] : 0;
+      for (let s = T - 1; s >= 0; s--) {
+        const t = reverse ? T - 1 - s : s;
+        const cur = reverse ? t : t + 1;
+        if (gOut) addOutputGrad(gOut.data, t, B, H, lengths, dh);
+        const o = t * n;
+        const ho = cur * n;
+        if (nonlinearity === 'tanh') {
+          for (let i = 0; i < n; i++) {
+            const y = hAll[ho + i];
+            dPre[o + i] = dh[i] * (1 - y * y);
           }
-          if (lengths) zeroInactive(lengths, t, B, H, dPre, o);
-          K.gemmPacked(B, dPre, o, H, whhB, dhNext, 0, H, false);
-          if (lengths) copyInactive(lengths, t, B, H, dh, 0, dhNext, 0);
-          const tmp = dh;
-          dh = dhNext;
-          dhNext = tmp;
+        } else {
+          for (let i = 0; i < n; i++) dPre[o + i] = hAll[ho + i] > 0 ? dh[i] : 0;
         }
-      } finally {
-        whhB.dispose();
+        if (lengths) zeroInactive(lengths, t, B, H, dPre, o);
+        K.gemmPacked(B, dPre, o, H, whhB, dhNext, 0, H, false);
+        if (lengths) copyInactive(lengths, t, B, H, dh, 0, dhNext, 0);
+        const tmp = dh;
+        dh = dhNext;
+        dhNext = tmp;
       }
       const rows = T * B;
       const out: (Tensor | null)[] = [];
@@ -142,8 +138,7 @@ export function fusedRnn(
         K.gemm(true, false, H, H, rows, dPre, 0, H, hAll, reverse ? n : 0, H, d, 0, H, false);
         out.push(new Tensor(d, [H, H]));
       } else out.push(null);
-      if (p.bIh) out.push(p.bIh.requiresGrad ? new Tensor(colSums(dPre, rows, H, dtype), [H]) : null);
-      if (p.bHh) out.push(p.bHh.requiresGrad ? new Tensor(colSums(dPre, rows, H, dtype), [H]) : null);
+      out.push(...biasGrads(K, dPre, rows, H, dtype, p.bIh, p.bHh));
       out.push(h0.requiresGrad ? slotTensor(dh, 0, B, H, dtype) : null);
       return out;
     } finally {

@@ -49,6 +49,13 @@ export const tsKernels: Kernels = {
     if (!p.data) throw new Error('gemmPacked: the packed matrix was disposed');
     gemmTs(false, false, m, p.n, p.k, a, aOff, lda, p.data, 0, p.n, c, cOff, ldc, accumulate);
   },
+  sumRows(rows, n, src, srcOff, dst, dstOff): void {
+    dst.fill(0, dstOff, dstOff + n);
+    for (let r = 0; r < rows; r++) {
+      const o = srcOff + r * n;
+      for (let j = 0; j < n; j++) dst[dstOff + j] += src[o + j];
+    }
+  },
   unary: unaryTs,
   lstmGatesForward: lstmGatesForwardTs,
   lstmGatesBackward: lstmGatesBackwardTs,

@@ -145,6 +145,24 @@ export class WasmBackend extends WasmCore implements Kernels {
     team.run(this.ex, this.tile, JOB.GRU_BWD, Math.ceil(H / per), per);
   }
 
+  sumRows(rows: number, n: number, src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number): void {
+    if (src instanceof Float64Array || dst instanceof Float64Array || rows <= 0 || n <= 0) {
+      tsKernels.sumRows(rows, n, src, srcOff, dst, dstOff);
+      return;
+    }
+    const ps = this.addr(src, srcOff, rows * n);
+    const pd = this.addr(dst, dstOff, n);
+    if (ps >= 0 && pd >= 0) {
+      this.ex.sumRows(rows, n, ps, pd);
+      return;
+    }
+    const ops: Operand[] = [
+      { a: src, off: srcOff, len: rows * n, mode: 0 },
+      { a: dst, off: dstOff, len: n, mode: 1 },
+    ];
+    this.staged(ops, 0, ([s, d]) => this.ex.sumRows(rows, n, s, d));
+  }
+
   unary(
     op: 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu',
     n: number,

@@ -24,6 +24,8 @@ export interface KernelExports {
   heapBase(): number;
   isRelaxed(): number;
   packB(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
+  packRows(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
+  gemvRows(n: number, k: number, a: number, bp: number, c: number, accumulate: number, tile: number): void;
   transposeA(m: number, k: number, src: number, lda: number, dst: number): void;
   gemmPacked(
     m: number,
@@ -38,6 +40,7 @@ export interface KernelExports {
     tile: number,
   ): void;
   unary(op: number, n: number, x: number, y: number): void;
+  sumRows(rows: number, n: number, src: number, dst: number): void;
   lstmGatesForward(
     rows: number,
     H: number,
@@ -104,7 +107,10 @@ function roundUp64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
-/** A packed op(B) living in wasm memory: 16-column panels, k rows each (see assembly/gemm.ts). */
+/**
+ * A packed op(B) living in wasm memory (see assembly/gemm.ts): 16-column panels, k rows each, for
+ * GEMMs; or the row-block layout for matrix-vector products (`packB` with the hint rows = 1).
+ */
 export class WasmPacked implements PackedMatrix {
   readonly dtype: DType = 'float32';
   ptr: number;
@@ -113,6 +119,7 @@ export class WasmPacked implements PackedMatrix {
     readonly k: number,
     readonly n: number,
     ptr: number,
+    readonly layout: 'panels' | 'rows' = 'panels',
   ) {
     this.ptr = ptr;
   }
@@ -174,6 +181,42 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
   /** The team if one was started (for stats). */
   get workerTeam(): Team | null {
     return this.team ?? null;
+  }
+
+  /**
+   * c = (acc ? c : 0) + a · op(B) in row-block layout, for each of m rows of a and c (byte
+   * addresses); a single row is split between the threads by blocks of 8 columns when large.
+   */
+  protected gemvAt(
+    m: number,
+    n: number,
+    k: number,
+    pa: number,
+    lda: number,
+    bp: number,
+    pc: number,
+    ldc: number,
+    acc: number,
+  ): void {
+    const cost = 2 * n * k;
+    const team = m === 1 ? this.par(cost) : null;
+    const blocks = (n + 7) >> 3;
+    const per = team ? unitsPerChunk(blocks, cost, 1) : blocks;
+    const chunks = Math.ceil(blocks / per);
+    if (!team || chunks < 2) {
+      for (let i = 0; i < m; i++)
+        this.ex.gemvRows(n, k, pa + i * lda * 4, bp, pc + i * ldc * 4, acc, this.tile);
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = n;
+    a[o + 1] = k;
+    a[o + 2] = pa;
+    a[o + 3] = bp;
+    a[o + 4] = pc;
+    a[o + 5] = acc;
+    team.run(this.ex, this.tile, JOB.GEMV, chunks, per);
   }
 
   /** C = (acc ? C : 0) + A · packed panels, all byte addresses; split when large. */
@@ -369,14 +412,26 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
     team.run(this.ex, this.tile, JOB.TRANSPOSE, chunks, per);
   }
 
-  packB(transB: boolean, k: number, n: number, b: FloatArray, bOff: number, ldb: number): PackedMatrix {
+  packB(
+    transB: boolean,
+    k: number,
+    n: number,
+    b: FloatArray,
+    bOff: number,
+    ldb: number,
+    rows?: number,
+  ): PackedMatrix {
     if (b instanceof Float64Array) return tsKernels.packB(transB, k, n, b, bOff, ldb);
-    const ptr = this.heap.allocBytes(Math.max(1, k * Math.ceil(n / 16)) * 64);
+    const layout = rows === 1 && k > 0 ? 'rows' : 'panels';
+    const bytes = layout === 'rows' ? Math.ceil(n / 8) * Math.ceil(k / 4) * 128 : k * Math.ceil(n / 16) * 64;
+    const ptr = this.heap.allocBytes(Math.max(64, bytes));
     const len = n > 0 && k > 0 ? (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n) : 0;
     this.staged([{ a: b, off: bOff, len, mode: 0 }], 0, ([pb]) => {
-      if (len > 0) this.ex.packB(transB ? 1 : 0, k, n, pb, ldb, ptr);
+      if (len === 0) return;
+      if (layout === 'rows') this.ex.packRows(transB ? 1 : 0, k, n, pb, ldb, ptr);
+      else this.ex.packB(transB ? 1 : 0, k, n, pb, ldb, ptr);
     });
-    return new WasmPacked(this, k, n, ptr);
+    return new WasmPacked(this, k, n, ptr, layout);
   }
 
   gemmPacked(
@@ -407,14 +462,15 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
     const cLen = (m - 1) * ldc + n;
     const pa = this.addr(a, aOff, aLen);
     const pc = this.addr(c, cOff, cLen);
+    const run = packed.layout === 'rows' ? this.gemvAt : this.gemmPackedAt;
     if (pa >= 0 && pc >= 0) {
-      this.gemmPackedAt(m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
+      run.call(this, m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
       return;
     }
     const ops: Operand[] = [
       { a, off: aOff, len: aLen, mode: 0 },
       { a: c, off: cOff, len: cLen, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
     ];
-    this.staged(ops, 0, ([sa, sc]) => this.gemmPackedAt(m, n, k, sa, lda, packed.ptr, sc, ldc, acc));
+    this.staged(ops, 0, ([sa, sc]) => run.call(this, m, n, k, sa, lda, packed.ptr, sc, ldc, acc));
   }
 }

@@ -163,6 +163,65 @@ for (const [build, wk] of builds) {
       }
     });
 
+    it('gemmPacked with the matrix-vector layout (rows hint 1) matches for one row and for several', () => {
+      const rand = rng(11);
+      // k not a multiple of 4 and n not a multiple of 8 exercise both tails.
+      for (const [m, n, k, tB] of [
+        [1, 1024, 256, true],
+        [1, 13, 7, true],
+        [1, 5, 3, false],
+        [1, 8, 4, false],
+        [3, 21, 18, true],
+        [2, 9, 1, false],
+      ] as [number, number, number, boolean][]) {
+        const ldb = (tB ? k : n) + 1;
+        const B = filled(wk, 1 + (tB ? n : k) * ldb, false, rand);
+        const pw = wk.packB(tB, k, n, B, 1, ldb, 1);
+        const pt = tsKernels.packB(tB, k, n, B, 1, ldb);
+        for (const inside of [true, false]) {
+          for (const acc of [false, true]) {
+            const lda = k + 2;
+            const ldc = n + 1;
+            // A's row ends with a NaN right after its k values: the k tail must not read it.
+            const A = filled(wk, m * lda, inside, rand);
+            for (let i = 0; i < m; i++) A[i * lda + k] = Number.NaN;
+            const C = filled(wk, 2 + m * ldc, inside, rand);
+            const ref = Float32Array.from(C);
+            wk.gemmPacked(m, A, 0, lda, pw, C, 2, ldc, acc);
+            tsKernels.gemmPacked(m, A, 0, lda, pt, ref, 2, ldc, acc);
+            for (let i = 0; i < C.length; i++) {
+              const ok = Math.abs(C[i] - ref[i]) <= 1e-5 * (k + 1);
+              assert.ok(ok, `rows layout m=${m} n=${n} k=${k} acc=${acc} at ${i}: ${C[i]} vs ${ref[i]}`);
+            }
+            wk.free(A);
+            wk.free(C);
+          }
+        }
+        pw.dispose();
+      }
+    });
+
+    it('sumRows equals the row-order sum of tsKernels bit for bit, in and out of memory', () => {
+      const rand = rng(3);
+      for (const [rows, n] of [
+        [1, 1],
+        [7, 5],
+        [64, 1024],
+        [3, 19],
+      ]) {
+        for (const inside of [true, false]) {
+          const src = filled(wk, 1 + rows * n, inside, rand);
+          const dst = filled(wk, n + 2, inside, rand);
+          const ref = Float32Array.from(dst);
+          wk.sumRows(rows, n, src, 1, dst, 1);
+          tsKernels.sumRows(rows, n, src, 1, ref, 1);
+          assert.deepEqual(dst, ref, `sumRows ${rows}x${n}`);
+          wk.free(src);
+          wk.free(dst);
+        }
+      }
+    });
+
     it('rejects operand ranges that exceed the array', () => {
       const A = wk.alloc(4, 'float32');
       assert.throws(() => wk.gemm(false, false, 2, 2, 2, A, 1, 2, A, 0, 2, A, 0, 2, false), RangeError);

@@ -80,6 +80,7 @@ export const wasmKernels: Kernels = {
   gemm: (...args) => current().gemm(...args),
   packB: (...args) => current().packB(...args),
   gemmPacked: (...args) => current().gemmPacked(...args),
+  sumRows: (...args) => current().sumRows(...args),
   unary: (...args) => current().unary(...args),
   lstmGatesForward: (...args) => current().lstmGatesForward(...args),
   lstmGatesBackward: (...args) => current().lstmGatesBackward(...args),

@@ -60,6 +60,8 @@ export const JOB = {
   GRU_FWD: 7,
   /** [rows, H, xg, hg, hp, dh, dx, dhg, dhp] */
   GRU_BWD: 8,
+  /** [n, k, a, bp, c, acc]: one-row product over row-block packed B, chunks of `per` 8-column blocks. */
+  GEMV: 9,
 } as const;
 
 /**
@@ -94,6 +96,15 @@ export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: n
         ex.packB(transB, k, nn, b, ldb, bp);
         ex.gemmPacked(m, nn, k, ctrl[a + 3], ctrl[a + 4], bp, cp, ctrl[a + 10], ctrl[a + 11], tile);
       }
+      return;
+    }
+    case JOB.GEMV: {
+      const n = ctrl[a];
+      const k = ctrl[a + 1];
+      const j0 = c * per * 8;
+      const nn = Math.min(n, j0 + per * 8) - j0;
+      const bp = (ctrl[a + 3] >>> 0) + (j0 >> 3) * ((k + 3) >> 2) * 128;
+      ex.gemvRows(nn, k, ctrl[a + 2], bp, (ctrl[a + 4] >>> 0) + j0 * 4, ctrl[a + 5], tile);
       return;
     }
     case JOB.TRANSPOSE: {

@@ -144,6 +144,26 @@ for (const [build, k] of builds) {
       assert.ok(s.jobs > before.jobs, 'calls were split');
     });
 
+    it('matrix-vector products (rows layout): split equals one thread', () => {
+      const rand = rng(build === 'relaxed' ? 5 : 6);
+      const before = wasmThreadStats(k)!;
+      for (const [n, kk, tB] of [
+        [1024, 256, true],
+        [333, 129, false],
+        [17, 3, true],
+      ] as [number, number, boolean][]) {
+        const ldb = tB ? kk : n;
+        const B = filled(k, n * kk, true, rand);
+        const P = k.packB(tB, kk, n, B, 0, ldb, 1);
+        const A = filled(k, kk, rand() < 0.5, rand);
+        const C = filled(k, n, true, rand);
+        sameBothWays([C], ([c]) => k.gemmPacked(1, A, 0, kk, P, c, 0, n, true), `gemv n=${n} k=${kk}`);
+        P.dispose();
+        for (const x of [A, B, C]) k.free(x);
+      }
+      assert.ok(wasmThreadStats(k)!.jobs > before.jobs, 'calls were split');
+    });
+
     it('pointwise kernels: split equals one thread', () => {
       const rand = rng(3);
       for (const n of [1, 17, 100, 1000, 4099]) {
@@ -311,13 +331,16 @@ for (const [build, k] of builds) {
         const s0 = wasmThreadStats(k)!;
         const t0 = performance.now();
         let s = s0;
-        while (!(s.late > s0.late && s.disabled) && performance.now() - t0 < 5000) {
+        while (
+          !(s.late > s0.late && s.disables > s0.disables && s.disabled) &&
+          performance.now() - t0 < 5000
+        ) {
           if (s.disabled) await sleep(35);
           sameBothWays([C], ([c]) => k.gemmPacked(m, A, 0, kk, P, c, 0, n, false), 'late worker');
           s = wasmThreadStats(k)!;
         }
         assert.ok(s.late > s0.late, 'a late job was detected');
-        // Two late jobs in 16, or one longer than the whole one-thread call, switch splitting off.
+        // Jobs slower split than on one thread (judged per 50 ms window) switch splitting off.
         assert.equal(s.disabled, true, 'splitting is off');
         assert.ok(s.disables > s0.disables);
         // While off, calls run on one thread: no job is posted.

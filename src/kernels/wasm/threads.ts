@@ -21,11 +21,12 @@
  * When splitting pays: only for calls of at least `minFlopHot` (worker spinning, joins in about a
  * microsecond) or `minFlopCold` (worker asleep: waking it costs tens of microseconds). When it does
  * not pay (another process on the second core, so the worker runs late): every joined job is
- * timed; when the main thread waits for the worker much longer than one chunk, twice in the last
- * 16 joined jobs (or once by more than 1 ms and the whole job's one-thread time), or the worker
- * misses 8 of the last 32 posted jobs, splitting is switched off for a backoff period (doubling
- * while it keeps failing), after which it is tried again. A call too small to wake a sleeping
- * worker for runs on one thread but wakes it, so that the calls after it find it spinning.
+ * timed; when the main thread waits for the worker much longer than one chunk, four times in the
+ * last 16 joined jobs (or once by more than 10 ms and the whole job's one-thread time), or the worker
+ * misses more than a third of the jobs posted while it was spinning over a 50 ms window, splitting
+ * is switched off for a backoff period (doubling while it keeps failing), after which it is tried
+ * again. A call too small to wake a sleeping worker for runs on one thread but wakes it, so that
+ * the calls after it find it spinning.
  *
  * Node only: the worker comes from `process.getBuiltinModule('node:worker_threads')`, so this
  * module loads anywhere; where there are no worker threads (browsers), the setting is 1 thread.
@@ -209,17 +210,13 @@ export interface TeamStats {
   workerChunks: number;
   /** Joined jobs where the main thread waited too long for the worker. */
   late: number;
-  /** Times splitting was switched off, and whether it is off now. */
+  /** Times splitting was switched off (and why: missed jobs, late jobs), and whether it is off now. */
   disables: number;
+  disabledMissed: number;
+  disabledLate: number;
   disabled: boolean;
   /** Error text from the worker, if it failed. */
   error: string;
-}
-
-function popcount(x: number): number {
-  let c = 0;
-  for (let v = x >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) c++;
-  return c;
 }
 
 /** The worker of one wasm instance, seen from the main thread. */
@@ -236,15 +233,31 @@ export class Team {
   private joined = 0;
   private mainChunks = 0;
   private late = 0;
-  /** Last 32 posted jobs, 1 = the worker missed it; last 16 joined jobs, 1 = late. */
-  private missBits = 0;
-  private lateBits = 0;
+  /**
+   * The splitting policy (see noteJob): while `disabledUntil` is in the future, jobs run every
+   * chunk on the main thread and are timed by shape (`soloSum`); otherwise they are shared and
+   * timed per 50 ms window (`win`: jobs, jobs the worker missed, jobs of a shape timed alone, the
+   * one-thread and the split time of those).
+   */
+  private windowAt = 0;
+  private win = { jobs: 0, missed: 0, known: 0, soloMs: 0, splitMs: 0 };
+  /** Time of each job shape (kind and FLOP) on the main thread alone: sums while off, then means. */
+  private soloSum = new Map<number, { ms: number; n: number }>();
+  private soloMs = new Map<number, number>();
+  private lastProbe = 0;
+  private probing = false;
+  private soloJobs = 0;
+  /** The FLOP of the job `usable` last approved (read by `run`). */
+  private pendingCost = 0;
   private wakes = 0;
   private lastWake = -1e9;
   private disables = 0;
+  private disabledMissed = 0;
+  private disabledLate = 0;
   private disabledUntil = 0;
   private backoffMs = tuning.backoffMinMs;
-  private jobsSinceEnable = 0;
+  /** When splitting was last switched on (performance.now()), for the backoff rule. */
+  private enabledAt = performance.now();
 
   constructor(module: WasmModule, memory: WasmMemory, workerTile: number) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4));
@@ -332,10 +345,22 @@ export class Team {
       this.status = 'ready';
       this.resolveReady(true);
     }
+    this.pendingCost = cost;
     if (this.disabledUntil !== 0) {
-      if (performance.now() < this.disabledUntil) return false;
+      const now = performance.now();
+      // Off: the job runs on this thread alone, timed (see run), so that the one-thread speed of
+      // the same work is known when the split speed is judged.
+      // A probe (a period off only to time the jobs) lasts until it has timed 8 jobs.
+      if (now < this.disabledUntil || (this.probing && this.soloJobs < 8)) return tuning.fallback;
       this.disabledUntil = 0;
-      this.jobsSinceEnable = 0;
+      this.probing = false;
+      this.soloJobs = 0;
+      this.enabledAt = now;
+      if (this.soloMs.size > 4096) this.soloMs.clear();
+      for (const [key, v] of this.soloSum) this.soloMs.set(key, v.ms / v.n);
+      this.soloSum.clear();
+      this.windowAt = now;
+      this.win = { jobs: 0, missed: 0, known: 0, soloMs: 0, splitMs: 0 };
     }
     if (cost >= tuning.minFlopCold || Atomics.load(this.ctrl, CTRL.WORKER_SLEEPING) === 0) return true;
     // Too small to wait for the worker to wake up: run this call on one thread, but wake the
@@ -358,10 +383,24 @@ export class Team {
     ctrl[CTRL.ARGS] = kind;
     ctrl[CTRL.ARGS + 1] = chunks;
     ctrl[CTRL.ARGS + 2] = per;
+    if (this.disabledUntil !== 0) {
+      // Switched off: every chunk here, in order, nothing posted; timed for the comparison.
+      const s = performance.now();
+      for (let c = 0; c < chunks; c++) runChunk(ex, ctrl, c, tile);
+      this.soloJobs++;
+      const key = this.pendingCost * 16 + kind;
+      const v = this.soloSum.get(key);
+      if (v) {
+        v.ms += performance.now() - s;
+        v.n++;
+      } else this.soloSum.set(key, { ms: performance.now() - s, n: 1 });
+      return;
+    }
     Atomics.store(ctrl, CTRL.CLAIM, chunks << 16);
     const t0 = performance.now();
     Atomics.store(ctrl, CTRL.STATE, STATE.POSTED);
-    if (Atomics.load(ctrl, CTRL.WORKER_SLEEPING) === 1) Atomics.notify(ctrl, CTRL.STATE, 1);
+    const asleep = Atomics.load(ctrl, CTRL.WORKER_SLEEPING) === 1;
+    if (asleep) Atomics.notify(ctrl, CTRL.STATE, 1);
     this.jobs++;
     let mine = 0;
     if (tuning.mainClaims) {
@@ -380,10 +419,13 @@ export class Team {
       tuning.mainClaims &&
       Atomics.compareExchange(ctrl, CTRL.STATE, STATE.POSTED, STATE.IDLE) === STATE.POSTED
     ) {
-      // The worker never took the job: nothing to wait for. Missing many jobs means it gets little
-      // CPU time (another process on its core), and spinning for jobs then only slows us down.
-      this.missBits = ((this.missBits << 1) | 1) >>> 0;
-      if (popcount(this.missBits) >= 8) this.disable(t1);
+      // The worker never took the job: nothing to wait for. Missing many jobs while it was
+      // spinning means it gets little CPU time (another process on its core), and spinning for
+      // jobs then only slows us down. A worker woken from Atomics.wait takes tens of
+      // microseconds to start, so missing such a job says nothing (and counting those switched
+      // splitting off for good in a training step, whose JavaScript phases let the worker sleep).
+      // Nor does a burst of them (see noteJob).
+      if (!asleep) this.noteJob(t1, kind, true, t1 - t0);
       return;
     }
     this.waitDone();
@@ -395,32 +437,79 @@ export class Team {
       throw new Error(`wasm kernels: the worker thread failed (${this.error})`);
     }
     this.joined++;
-    this.missBits = (this.missBits << 1) >>> 0;
-    this.jobsSinceEnable++;
     if (!tuning.mainClaims) return;
-    // Late: main waited for the worker's last chunk much longer than one chunk takes.
+    // What the split bought and cost: the worker ran (chunks - mine) chunks of about chunkMs
+    // each, and main waited `wait` for the last of them.
     const chunkMs = (t1 - t0) / Math.max(1, mine);
     const wait = t2 - t1;
     const late = wait > 2 * chunkMs + tuning.lateSlackUs / 1000;
-    this.lateBits = ((this.lateBits << 1) | (late ? 1 : 0)) & 0xffff;
-    if (!late) return;
-    this.late++;
-    // Two late jobs in 16, or one that lost more than 1 ms and more than the whole one-thread
-    // time (the worker was descheduled: a time slice of another process).
-    if (popcount(this.lateBits) >= 2 || wait > Math.max(chunkMs * chunks, 1)) this.disable(t2);
+    if (late) this.late++;
+    // One job that lost more than 10 ms and more than its whole one-thread time: the worker was
+    // descheduled while holding a chunk (a time slice of another process).
+    if (late && wait > Math.max(chunkMs * chunks, 10)) {
+      this.disabledLate++;
+      this.disable(t2);
+      return;
+    }
+    this.noteJob(t2, kind, false, t2 - t0);
   }
 
-  /** Switches splitting off for a while; the period doubles when the last try was short-lived. */
+  /**
+   * Accounts a job posted to a spinning worker and judges each 50 ms window of them. Splitting is
+   * switched off when the worker missed more than a third of the jobs (it is not getting its
+   * core), or when the window's jobs ran less than 1.1 times as fast as the same jobs (same kind
+   * and FLOP, i.e. the same call of a training or inference loop) did on the main thread alone in
+   * a period off: with another process busy, a spinning worker takes CPU time from our own main
+   * thread, and the split is then slower than no split at all. Splitting is switched off for one
+   * short period every 2 s (and first thing) to time the jobs alone again. Single events are no
+   * sign of a busy core: on this virtual machine either thread is paused now and then for up to
+   * ~6 ms (~8 pauses a second per thread on an idle machine), and the earlier rules (two late
+   * jobs in 16, 8 missed in 32, one wait over 1 ms) kept splitting off most of the time on a
+   * quiet machine: W1 ran at 21.6k tokens/s instead of 39k.
+   */
+  private noteJob(now: number, kind: number, missed: boolean, ms: number): void {
+    const w = this.win;
+    w.jobs++;
+    if (missed) w.missed++;
+    const solo = this.soloMs.get(this.pendingCost * 16 + kind);
+    if (solo !== undefined) {
+      w.known++;
+      w.soloMs += solo;
+      w.splitMs += ms;
+    }
+    if (now - this.windowAt < 50 || !tuning.fallback) return;
+    const missRate = w.jobs >= 32 ? w.missed / w.jobs : 0;
+    const slow = w.known >= 8 && w.soloMs < 1.1 * w.splitMs;
+    this.windowAt = now;
+    this.win = { jobs: 0, missed: 0, known: 0, soloMs: 0, splitMs: 0 };
+    if (missRate > 1 / 3 || slow) {
+      if (slow) this.disabledLate++;
+      else this.disabledMissed++;
+      this.disable(now);
+    } else if (this.soloMs.size === 0 || now - this.lastProbe > 2000) {
+      this.lastProbe = now;
+      this.probing = true;
+      this.disabledUntil = now + tuning.backoffMinMs;
+    }
+  }
+
+  /**
+   * Switches splitting off for a while. The period doubles when splitting was on for less than 10
+   * periods since the last try (the other core is still busy), else it starts again at the
+   * minimum, so sporadic hiccups cost at most about a tenth of the time on one thread. (Counting
+   * jobs instead of time doubled the period up to 2 s after every hiccup when the jobs were
+   * small: 256 matrix-vector jobs of an LSTM at batch 1 pass in 4 ms.)
+   */
   private disable(now: number): void {
     if (!tuning.fallback) return;
     this.backoffMs =
-      this.disables > 0 && this.jobsSinceEnable < 256
+      this.disables > 0 && now - this.enabledAt < 2 * this.backoffMs
         ? Math.min(this.backoffMs * 2, tuning.backoffMaxMs)
         : tuning.backoffMinMs;
     this.disabledUntil = now + this.backoffMs;
+    this.probing = false;
+    this.lastProbe = now;
     this.disables++;
-    this.lateBits = 0;
-    this.missBits = 0;
   }
 
   /** Bounded spin on STATE, then Atomics.wait, until the worker reports DONE. */
@@ -455,6 +544,8 @@ export class Team {
       workerChunks: Atomics.load(this.ctrl, CTRL.WORKER_CHUNKS),
       late: this.late,
       disables: this.disables,
+      disabledMissed: this.disabledMissed,
+      disabledLate: this.disabledLate,
       disabled: this.disabledUntil !== 0 && performance.now() < this.disabledUntil,
       error: this.error,
     };

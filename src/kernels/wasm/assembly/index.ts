@@ -7,7 +7,7 @@
 // nothing here keeps state in memory, and scratch space (the GEMM tail tile) is passed per call,
 // so the two instances never write the same bytes unless asked to.
 
-export { gemmPacked, packB, transposeA } from './gemm';
+export { gemmPacked, gemvRows, packB, packRows, sumRows, transposeA } from './gemm';
 export { gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, unary } from './gates';
 
 /** First byte past the module's static data; the TypeScript allocator starts above it. */
