@@ -50,8 +50,54 @@ export type {
   SequenceParams,
   SequenceResult,
 } from './layers/sequence-types.js';
+export {
+  Attention,
+  type AttentionKind,
+  type AttentionMemory,
+  type AttentionOptions,
+  paddingMask,
+} from './models/attention.js';
+export {
+  type BeamOptions,
+  beamSearch,
+  type DecodeOptions,
+  greedyDecode,
+  type Hypothesis,
+  type StepDecoder,
+} from './models/beam-search.js';
+export { BowLogReg, type BowLogRegConfig, bagOfWords } from './models/bow-logreg.js';
 export { CharLM, type CharLMConfig, type CharLMState } from './models/char-lm.js';
+export {
+  type ClassificationReport,
+  classificationReport,
+  confusionMatrix,
+  formatReport,
+} from './models/classification-metrics.js';
+export {
+  balancedClassWeights,
+  type ClassifierConfig,
+  type PoolingKind,
+  SequenceClassifier,
+} from './models/classifier.js';
+export { ErrorRates, editDistance } from './models/edit-distance.js';
+export { EchoStateNetwork, type EsnConfig } from './models/esn.js';
+export {
+  EsnForecaster,
+  type EsnForecasterConfig,
+  Forecaster,
+  type ForecasterConfig,
+  type ForecastKind,
+  type ForecastSeries,
+  mape,
+  persistenceForecast,
+  rmse,
+  seasonalNaiveForecast,
+} from './models/forecaster.js';
+export { type GradFlow, gradientFlow } from './models/gradflow.js';
 export { drawId, type SampleOptions, sample } from './models/sample.js';
+export { type DecoderState, type Encoded, Seq2Seq, type Seq2SeqForwardOptions } from './models/seq2seq.js';
+export { type Seq2SeqConfig, seq2seqConfig } from './models/seq2seq-config.js';
+export { SequenceTagger, type TaggerConfig } from './models/tagger.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding } from './nn/embedding.js';
 export {

@@ -130,8 +130,8 @@ const COMMON: FlagSpec[] = [
     type: 'number',
     min: 0,
     minExclusive: true,
-    default: 30,
-    help: 'give up after this many minutes (wall clock) per cell',
+    default: 9,
+    help: 'give up after this many minutes (wall clock) per cell (3 cells: the command ends within 30 minutes)',
     section: 'training',
   },
   {
