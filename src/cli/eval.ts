@@ -2,10 +2,11 @@
  * `recur eval RUN_DIR [FILE]`: bits per character and perplexity of a trained model on a text
  * file, or on the run's own test split when no file is given.
  */
+import type { IdArray } from '../data/_util.js';
 import { readTextFile } from '../io/text-file.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
-import { loadDataset, loadTextFile } from './datasets.js';
+import { inVocab, loadDataset, loadTextFile } from './datasets.js';
 import { encodeWith, evaluate, loadRun } from './run.js';
 
 const CMD = 'eval';
@@ -44,10 +45,10 @@ export async function runEval(argv: string[]): Promise<number> {
       `${CMD}: missing RUN_DIR, the folder of a run made by recur train (see recur eval --help)`,
     );
   const run = loadRun(dir, values.checkpoint as 'best' | 'latest', CMD);
-  let text: string;
+  let ids: IdArray;
   let what: string;
   if (file !== undefined) {
-    text = readTextFile(file, { where: CMD });
+    ids = encodeWith(run.vocab, readTextFile(file, { where: CMD }), `${CMD}: ${file}`);
     what = file;
   } else {
     const src = run.config.data.source;
@@ -57,10 +58,9 @@ export async function runEval(argv: string[]): Promise<number> {
         `${CMD}: ${src.name} changed since the run was trained, so its test split is not the one the run used; give a FILE`,
       );
     }
-    text = corpus.test;
     what = `the test split of ${corpus.label}`;
+    ids = inVocab(corpus, run.vocab, `${CMD}: ${what}`).test;
   }
-  const ids = encodeWith(run.vocab, text, `${CMD}: ${file ?? what}`);
   if (ids.length < 2)
     throw new DataError(`${CMD}: ${what}: need at least 2 characters to predict one, got ${ids.length}`);
   const t0 = performance.now();

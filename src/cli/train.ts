@@ -23,7 +23,7 @@ import { ReduceLROnPlateau } from '../train/schedules.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { parseFlags } from './args.js';
-import { oneLine } from './datasets.js';
+import { inVocab, oneLine } from './datasets.js';
 import { Progress } from './progress.js';
 import { buildFromConfig, evaluate, RUN_FILES, RUN_KIND, type RunConfig } from './run.js';
 import { TrainSchedule } from './schedule.js';
@@ -48,11 +48,12 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
 
   // ---- data ----
-  const vocab = savedConfig
-    ? CharVocab.fromJSON(savedConfig.vocab)
-    : CharVocab.build([corpus.train, corpus.test]);
-  const trainIds = vocab.encodeCompact(corpus.train);
-  const testIds = vocab.encodeCompact(corpus.test);
+  // The corpus is one id array (train and test are views of it); a resumed run keeps its saved
+  // vocabulary, the same characters in the same order when the text is unchanged.
+  const data = savedConfig
+    ? inVocab(corpus, CharVocab.fromJSON(savedConfig.vocab), `${CMD}: ${corpus.label}`)
+    : corpus;
+  const { vocab, train: trainIds, test: testIds } = data;
   if (trainIds.length < 2 * t.batchSize) {
     throw new DataError(
       `${CMD}: the training split has ${trainIds.length} characters, too few for --batch-size ${t.batchSize} (need at least ${2 * t.batchSize}); use a smaller --batch-size or more text`,
