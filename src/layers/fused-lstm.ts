@@ -81,38 +81,24 @@ export function fusedLstm(
     const prev = reverse ? t + 1 : t;
     const cur = reverse ? t : t + 1;
     K.gemmPacked(B, hAll, prev * B * P, P, whh, gates, t * B * G, G, true);
-    if (mAll && whr) {
-      K.lstmGatesForward(
-        B,
-        H,
-        gates,
-        t * B * G,
-        cAll,
-        prev * B * H,
-        cAll,
-        cur * B * H,
-        tcAll,
-        t * B * H,
-        mAll,
-        t * B * H,
-      );
-      K.gemmPacked(B, mAll, t * B * H, H, whr, hAll, cur * B * P, P, false);
-    } else {
-      K.lstmGatesForward(
-        B,
-        H,
-        gates,
-        t * B * G,
-        cAll,
-        prev * B * H,
-        cAll,
-        cur * B * H,
-        tcAll,
-        t * B * H,
-        hAll,
-        cur * B * P,
-      );
-    }
+    // The gate step writes m_t; without a projection that is h_t itself, else h_t = m_t W_hrᵀ.
+    const mOut = mAll ?? hAll;
+    const mOff = mAll ? t * B * H : cur * B * P;
+    K.lstmGatesForward(
+      B,
+      H,
+      gates,
+      t * B * G,
+      cAll,
+      prev * B * H,
+      cAll,
+      cur * B * H,
+      tcAll,
+      t * B * H,
+      mOut,
+      mOff,
+    );
+    if (mAll && whr) K.gemmPacked(B, mAll, t * B * H, H, whr, hAll, cur * B * P, P, false);
     if (lengths) {
       copyInactive(lengths, t, B, H, cAll, prev * B * H, cAll, cur * B * H);
       copyInactive(lengths, t, B, P, hAll, prev * B * P, hAll, cur * B * P);
