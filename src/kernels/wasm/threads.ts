@@ -20,13 +20,13 @@
  *
  * When splitting pays: only for calls of at least `minFlopHot` (worker spinning, joins in about a
  * microsecond) or `minFlopCold` (worker asleep: waking it costs tens of microseconds). When it does
- * not pay (another process on the second core, so the worker runs late): every joined job is
- * timed; when the main thread waits for the worker much longer than one chunk, four times in the
- * last 16 joined jobs (or once by more than 10 ms and the whole job's one-thread time), or the worker
- * misses more than a third of the jobs posted while it was spinning over a 50 ms window, splitting
- * is switched off for a backoff period (doubling while it keeps failing), after which it is tried
- * again. A call too small to wake a sleeping worker for runs on one thread but wakes it, so that
- * the calls after it find it spinning.
+ * not pay (another process on the second core): jobs are timed against the same jobs (kind and
+ * FLOP) run on the main thread alone in short probe periods (every 2 s); per 50 ms window, a split
+ * less than 1.1 times as fast as that, a worker missing more than a third of the jobs posted while
+ * it was spinning, or one wait of over 10 ms for it switches splitting off for a backoff period
+ * (doubling while it keeps failing), after which it is tried again (see `noteJob`). A call too
+ * small to wake a sleeping worker for runs on one thread but wakes it, so that the calls after it
+ * find it spinning.
  *
  * Node only: the worker comes from `process.getBuiltinModule('node:worker_threads')`, so this
  * module loads anywhere; where there are no worker threads (browsers), the setting is 1 thread.
@@ -210,7 +210,10 @@ export interface TeamStats {
   workerChunks: number;
   /** Joined jobs where the main thread waited too long for the worker. */
   late: number;
-  /** Times splitting was switched off (and why: missed jobs, late jobs), and whether it is off now. */
+  /**
+   * Times splitting was switched off (and why: the worker missed jobs; it was late, or the split
+   * was slower than one thread), and whether it is off now (also during a probe period).
+   */
   disables: number;
   disabledMissed: number;
   disabledLate: number;
@@ -494,9 +497,9 @@ export class Team {
   }
 
   /**
-   * Switches splitting off for a while. The period doubles when splitting was on for less than 10
+   * Switches splitting off for a while. The period doubles when splitting was on for less than two
    * periods since the last try (the other core is still busy), else it starts again at the
-   * minimum, so sporadic hiccups cost at most about a tenth of the time on one thread. (Counting
+   * minimum, so a sporadic hiccup costs one minimum period on one thread. (Counting
    * jobs instead of time doubled the period up to 2 s after every hiccup when the jobs were
    * small: 256 matrix-vector jobs of an LSTM at batch 1 pass in 4 ms.)
    */
