@@ -137,6 +137,27 @@ export interface Kernels {
   ): void;
 
   /**
+   * The recurrence of an LSTM forward over T steps, without projection, every sequence full
+   * length: for s = 0..T-1, t = s (or T-1-s when `reverse`), gates[t] += h[prev] · W_hhᵀ and then
+   * `lstmGatesForward` of step t, with the state slots of src/layers/fused-lstm.ts (prev = t,
+   * cur = t + 1; reverse: prev = t + 1, cur = t). `gates` [T, B, 4H] holds x_t W_ihᵀ + biases,
+   * `cAll`, `hAll` [T + 1, B, H] hold the initial state in its slot, `tcAll` is [T, B, H], all
+   * from index 0; `whh` is W_hhᵀ packed ([H, 4H]). Equals that loop of `gemmPacked` and
+   * `lstmGatesForward` calls bit for bit; a backend may run it in one call (wasm at batch 1).
+   */
+  lstmSequenceForward(
+    T: number,
+    B: number,
+    H: number,
+    gates: FloatArray,
+    cAll: FloatArray,
+    tcAll: FloatArray,
+    hAll: FloatArray,
+    whh: PackedMatrix,
+    reverse: boolean,
+  ): void;
+
+  /**
    * Backward of `lstmGatesForward`. Inputs: post-activation gates [rows, 4H], cPrev, tc, dh (the
    * total gradient reaching h) and dc (the gradient reaching c from step t+1; updated in place to
    * the total gradient of c_t and then replaced by dcPrev = dc_total * f). Output: dGates [rows, 4H],

@@ -70,13 +70,20 @@ export function fusedLstm(
 
   const hasBias = p.bIh !== null || p.bHh !== null;
   fillBias(gates, T * B, G, p.bIh?.data ?? null, p.bHh?.data ?? null);
-  K.gemm(false, true, T * B, G, I, x.data, 0, I, p.wIh.data, 0, I, gates, 0, G, hasBias);
+  // Inference reuses W_ih packed with the tensor (it does not change between calls); training
+  // packs it inside the GEMM, which the two threads share.
+  if (grad) K.gemm(false, true, T * B, G, I, x.data, 0, I, p.wIh.data, 0, I, gates, 0, G, hasBias);
+  else K.gemmPacked(T * B, x.data, 0, I, packedWeight(K, p.wIh, true, T * B), gates, 0, G, hasBias);
   const whh = packedWeight(K, p.wHh, true, B);
   const whr = wHr ? packedWeight(K, wHr, true, B) : null;
   const first = reverse ? T : 0;
   hAll.set(h0.data, first * B * P);
   cAll.set(c0.data, first * B * H);
-  for (let s = 0; s < T; s++) {
+  // Full-length sequences without a projection: the kernel runs the whole recurrence (in one
+  // wasm call at batch 1). Otherwise the loop below, with the projection and length masking.
+  const loopSteps = whr || lengths ? T : 0;
+  if (loopSteps === 0) K.lstmSequenceForward(T, B, H, gates, cAll, tcAll, hAll, whh, reverse);
+  for (let s = 0; s < loopSteps; s++) {
     const t = reverse ? T - 1 - s : s;
     const prev = reverse ? t + 1 : t;
     const cur = reverse ? t : t + 1;

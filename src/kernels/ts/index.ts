@@ -1,3 +1,4 @@
+import { lstmSequenceLoop } from '../sequence.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import { gruGatesBackwardTs, gruGatesForwardTs, lstmGatesBackwardTs, lstmGatesForwardTs } from './gates.js';
 import { gemmTs } from './gemm.js';
@@ -58,6 +59,9 @@ export const tsKernels: Kernels = {
   },
   unary: unaryTs,
   lstmGatesForward: lstmGatesForwardTs,
+  lstmSequenceForward(T, B, H, gates, cAll, tcAll, hAll, whh, reverse): void {
+    lstmSequenceLoop(tsKernels, T, B, H, gates, cAll, tcAll, hAll, whh, reverse);
+  },
   lstmGatesBackward: lstmGatesBackwardTs,
   gruGatesForward: gruGatesForwardTs,
   gruGatesBackward: gruGatesBackwardTs,

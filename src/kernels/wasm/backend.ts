@@ -4,9 +4,11 @@
  * instance's memory (a few comparisons, no allocation, one wasm call), and the staged slow path.
  * Calls with a Float64Array operand go to the TypeScript kernels (the float64 implementation).
  */
+
+import { lstmSequenceLoop } from '../sequence.js';
 import { tsKernels } from '../ts/index.js';
-import type { FloatArray, Kernels } from '../types.js';
-import { type Operand, WasmCore } from './core.js';
+import type { FloatArray, Kernels, PackedMatrix } from '../types.js';
+import { type Operand, WasmCore, WasmPacked } from './core.js';
 import { CTRL, JOB } from './jobs.js';
 import { unitsPerChunk } from './threads.js';
 
@@ -25,6 +27,80 @@ const COST = {
 } as const;
 
 export class WasmBackend extends WasmCore implements Kernels {
+  /** Two 64-byte-apart sync words of the sequence kernels (assembly/seq.ts), and a view of them. */
+  private seqSync = -1;
+  private seqSyncView: Int32Array | null = null;
+
+  /**
+   * The batch-1 LSTM recurrence in one wasm call (assembly/seq.ts), shared step by step with the
+   * worker when that pays: each thread's L2 then holds half of W_hh. Two chunks per step only when
+   * every gate's half is whole 8-column row blocks.
+   */
+  private lstmSeqAt(
+    T: number,
+    H: number,
+    reverse: boolean,
+    g: number,
+    c: number,
+    tc: number,
+    h: number,
+    bp: number,
+  ): void {
+    if (this.seqSync < 0) {
+      this.seqSync = this.heap.allocBytes(128);
+      this.seqSyncView = new Int32Array(this.heap.memory.buffer, this.seqSync, 32);
+    }
+    const sync = this.seqSync;
+    const view = this.seqSyncView!;
+    Atomics.store(view, 0, 0);
+    Atomics.store(view, 16, 0);
+    const team = H >= 16 && H % 8 === 0 ? this.par(T * (8 * H * H + COST.lstmFwd * H)) : null;
+    const rev = reverse ? 1 : 0;
+    if (!team) {
+      if (this.ex.lstmSeqForward(T, H, 1, rev, g, c, tc, h, bp, sync, this.tile) < 0)
+        throw new Error('lstmSequenceForward: the sequence kernel timed out');
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = T;
+    a[o + 1] = H;
+    a[o + 2] = 2;
+    a[o + 3] = rev;
+    a[o + 4] = g;
+    a[o + 5] = c;
+    a[o + 6] = tc;
+    a[o + 7] = h;
+    a[o + 8] = bp;
+    a[o + 9] = sync;
+    team.run(this.ex, this.tile, JOB.LSTM_SEQ, 2, 1);
+  }
+
+  lstmSequenceForward(
+    T: number,
+    B: number,
+    H: number,
+    gates: FloatArray,
+    cAll: FloatArray,
+    tcAll: FloatArray,
+    hAll: FloatArray,
+    whh: PackedMatrix,
+    reverse: boolean,
+  ): void {
+    if (T <= 0 || H <= 0) return;
+    if (B === 1 && whh instanceof WasmPacked && whh.owner === this && whh.layout === 'rows' && whh.ptr >= 0) {
+      const pg = this.addr(gates, 0, T * 4 * H);
+      const pc = this.addr(cAll, 0, (T + 1) * H);
+      const ptc = this.addr(tcAll, 0, T * H);
+      const ph = this.addr(hAll, 0, (T + 1) * H);
+      if (pg >= 0 && pc >= 0 && ptc >= 0 && ph >= 0 && whh.k === H && whh.n === 4 * H) {
+        this.lstmSeqAt(T, H, reverse, pg, pc, ptc, ph, whh.ptr);
+        return;
+      }
+    }
+    lstmSequenceLoop(this, T, B, H, gates, cAll, tcAll, hAll, whh, reverse);
+  }
+
   /** Chunking of a pointwise job over `units` columns, or 0 when it runs on one thread. */
   private splitUnits(units: number, cost: number, align: number): number {
     if (!this.par(cost)) return 0;

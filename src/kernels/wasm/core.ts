@@ -39,6 +39,19 @@ export interface KernelExports {
     accumulate: number,
     tile: number,
   ): void;
+  lstmSeqForward(
+    T: number,
+    H: number,
+    nch: number,
+    reverse: number,
+    g: number,
+    cAll: number,
+    tcAll: number,
+    hAll: number,
+    bp: number,
+    sync: number,
+    tile: number,
+  ): number;
   unary(op: number, n: number, x: number, y: number): void;
   sumRows(rows: number, n: number, src: number, dst: number): void;
   lstmGatesForward(

@@ -84,6 +84,7 @@ export const wasmKernels: Kernels = {
   unary: (...args) => current().unary(...args),
   lstmGatesForward: (...args) => current().lstmGatesForward(...args),
   lstmGatesBackward: (...args) => current().lstmGatesBackward(...args),
+  lstmSequenceForward: (...args) => current().lstmSequenceForward(...args),
   gruGatesForward: (...args) => current().gruGatesForward(...args),
   gruGatesBackward: (...args) => current().gruGatesBackward(...args),
 };

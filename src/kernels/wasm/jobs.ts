@@ -62,6 +62,12 @@ export const JOB = {
   GRU_BWD: 8,
   /** [n, k, a, bp, c, acc]: one-row product over row-block packed B, chunks of `per` 8-column blocks. */
   GEMV: 9,
+  /**
+   * [T, H, nch, reverse, g, c, tc, h, bp, sync]: a whole batch-1 LSTM forward (assembly/seq.ts).
+   * The job's chunks only let both threads in; the work is shared inside wasm, step by step,
+   * through the two sync words, and a thread entering after it is all taken returns at once.
+   */
+  LSTM_SEQ: 10,
 } as const;
 
 /**
@@ -105,6 +111,24 @@ export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: n
       const nn = Math.min(n, j0 + per * 8) - j0;
       const bp = (ctrl[a + 3] >>> 0) + (j0 >> 3) * ((k + 3) >> 2) * 128;
       ex.gemvRows(nn, k, ctrl[a + 2], bp, (ctrl[a + 4] >>> 0) + j0 * 4, ctrl[a + 5], tile);
+      return;
+    }
+    case JOB.LSTM_SEQ: {
+      const p = ctrl;
+      const rc = ex.lstmSeqForward(
+        p[a],
+        p[a + 1],
+        p[a + 2],
+        p[a + 3],
+        p[a + 4],
+        p[a + 5],
+        p[a + 6],
+        p[a + 7],
+        p[a + 8],
+        p[a + 9],
+        tile,
+      );
+      if (rc < 0) throw new Error('wasm threads: the sequence kernel timed out waiting for the other thread');
       return;
     }
     case JOB.TRANSPOSE: {

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { lstmSequenceLoop } from '../sequence.js';
 import type { Kernels } from '../types.js';
 import {
   getThreads,
@@ -220,6 +221,56 @@ for (const [build, k] of builds) {
         );
         for (const x of [g, cp, c, tc, h, dh, dc, dg, xg, hg, dx, dhg]) k.free(x);
       }
+    });
+
+    it('whole-sequence LSTM at batch 1: equals the step loop, split or not, whoever takes the steps', () => {
+      const rand = rng(build === 'relaxed' ? 11 : 12);
+      const before = wasmThreadStats(k)!;
+      // 16 and 256 split each step in two; 8 and 37 run one chunk per step (not whole row blocks).
+      for (const [T, H, reverse] of [
+        [5, 16, false],
+        [30, 256, true],
+        [1, 8, false],
+        [12, 37, true],
+        [40, 24, false],
+      ] as [number, number, boolean][]) {
+        const W = filled(k, 4 * H * H, true, rand, 0.3);
+        const P = k.packB(true, H, 4 * H, W, 0, H, 1);
+        const gates = filled(k, T * 4 * H, true, rand, 2);
+        const [cAll, hAll] = [0, 1].map(() => filled(k, (T + 1) * H, true, rand));
+        const tcAll = filled(k, T * H, true, rand);
+        const outs = [gates, cAll, tcAll, hAll];
+        const what = `T=${T} H=${H} reverse=${reverse}`;
+        const inputs = outs.map((o) => Float32Array.from(o));
+        setThreads(1);
+        lstmSequenceLoop(k, T, 1, H, gates, cAll, tcAll, hAll, P, reverse);
+        const loop = outs.map((o) => Float32Array.from(o));
+        const restore = () => {
+          for (let i = 0; i < outs.length; i++) outs[i].set(inputs[i]);
+        };
+        for (const [delay, mainClaims] of [
+          [0, true],
+          [0, false],
+          [500, true],
+        ] as [number, boolean][]) {
+          tuneThreads({ ...FORCE, workerDelayUs: delay, mainClaims });
+          restore();
+          setThreads(2);
+          k.lstmSequenceForward(T, 1, H, gates, cAll, tcAll, hAll, P, reverse);
+          for (let i = 0; i < outs.length; i++)
+            assertSame(outs[i], loop[i], `${what} delay ${delay} main ${mainClaims}: output ${i}`);
+          restore();
+          sameBothWays(
+            outs,
+            ([g, c, tc, h]) => k.lstmSequenceForward(T, 1, H, g, c, tc, h, P, reverse),
+            what,
+          );
+        }
+        tuneThreads(FORCE);
+        P.dispose();
+        for (const x of [W, ...outs]) k.free(x);
+      }
+      assert.ok(wasmThreadStats(k)!.workerChunks > before.workerChunks, 'the worker took part');
     });
 
     it("the main thread's share empty: the worker runs every chunk, results unchanged", () => {

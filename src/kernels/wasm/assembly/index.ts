@@ -8,6 +8,7 @@
 // so the two instances never write the same bytes unless asked to.
 
 export { gemmPacked, gemvRows, packB, packRows, sumRows, transposeA } from './gemm';
+export { lstmSeqForward } from './seq';
 export { gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, unary } from './gates';
 
 /** First byte past the module's static data; the TypeScript allocator starts above it. */
