@@ -12,6 +12,11 @@
  * log-probability, 1 by its per-token mean). Width 1 is greedy decoding; ties go to the lower
  * token id in both.
  *
+ * Standard beam search is not monotone in the width: greedy's path can fall out of the beam (or its
+ * end token rank below `width`) and the prefixes kept can end worse. So that a wider beam never
+ * returns a worse best hypothesis than greedy decoding, the greedy hypothesis (one more row per
+ * example) also competes for the final ranking unless `keepGreedy` is false.
+ *
  * The decoder is called with the rows' previous tokens; the caller runs this under `noGrad`.
  */
 
@@ -47,6 +52,11 @@ export interface BeamOptions extends DecodeOptions {
   lengthPenalty?: number;
   /** Hypotheses returned per example (default 1, at most width). */
   nBest?: number;
+  /**
+   * Rank greedy decoding's hypothesis with the beam's finished ones (default true; no effect at
+   * width 1, which is greedy decoding), so the best returned scores at least as well as greedy.
+   */
+  keepGreedy?: boolean;
 }
 
 /** One decoded output. */
@@ -143,6 +153,7 @@ export function beamSearch<S>(dec: StepDecoder<S>, options: BeamOptions): Hypoth
   const B = dec.batch;
   const V = dec.vocabSize;
   const norm = (logProb: number, len: number) => (alpha === 0 ? logProb : logProb / len ** alpha);
+  const greedy = K > 1 && options.keepGreedy !== false ? greedyDecode(dec, options) : null;
   // Row b·K + j holds beam j of example b; at the start only beam 0 is live (no duplicate prefixes).
   let beams: (Beam | null)[] = Array.from({ length: B * K }, (_, i) =>
     i % K === 0 ? { tokens: [], attention: [], logProb: 0 } : null,
@@ -231,6 +242,18 @@ export function beamSearch<S>(dec: StepDecoder<S>, options: BeamOptions): Hypoth
           });
         }
       }
+    }
+    const g = greedy?.[b];
+    if (g) {
+      const same = (h: Hypothesis) =>
+        h.finished === g.finished &&
+        h.tokens.length === g.tokens.length &&
+        h.tokens.every((v, i) => v === g.tokens[i]);
+      if (!f.some(same))
+        f.push({
+          ...g,
+          score: norm(g.logProb, g.finished ? g.tokens.length + 1 : Math.max(1, g.tokens.length)),
+        });
     }
     return f.sort((x, y) => y.score - x.score).slice(0, nBest);
   });
