@@ -21,3 +21,9 @@ export {
   type SafetensorsDType,
   saveSafetensors,
 } from './io/safetensors.js';
+export {
+  type ReadChunksOptions,
+  readTextChunks,
+  scanTextFile,
+  type TextFileScan,
+} from './io/text-chunks.js';
