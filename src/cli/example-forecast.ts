@@ -123,13 +123,38 @@ const FLAGS: FlagSpec[] = [
     help: 'day s of the window carries the calendar of day s + this (1: the last day shows the first day to predict)',
     section: 'models',
   },
+  {
+    name: 'lags',
+    type: 'string',
+    default: '7,14,21,28',
+    help: 'extra lagged values in every step of the window, e.g. 7,14 (DeepAR lags; lag 1 is always in); the learned models all get them',
+    metavar: 'LIST',
+    section: 'models',
+  },
+  {
+    name: 'seasonal-residual',
+    type: 'int',
+    min: 0,
+    max: 365,
+    default: 7,
+    help: 'season m: the learned models predict the change from the seasonal-naive forecast with season m (0: off)',
+    section: 'models',
+  },
+  {
+    name: 'train-steps',
+    type: 'int',
+    min: 1,
+    default: 1,
+    help: 'recurrent models: the last K steps of each training window are all forecast origins (1: the last only)',
+    section: 'training',
+  },
   { name: 'batch-size', type: 'int', min: 1, default: 64, help: 'windows per step', section: 'training' },
   {
     name: 'lr',
     type: 'number',
     min: 0,
     minExclusive: true,
-    default: 3e-3,
+    default: 1e-3,
     help: 'Adam learning rate',
     section: 'training',
   },
@@ -145,7 +170,7 @@ const FLAGS: FlagSpec[] = [
     name: 'patience',
     type: 'int',
     min: 1,
-    default: 20,
+    default: 30,
     help: 'stop after this many epochs without a better 2013 (validation) error; the best weights are kept',
     section: 'training',
   },
@@ -285,6 +310,8 @@ interface Split {
   series: ForecastSeries;
   /** First index of 2013 (validation) and of 2014 (test). */
   valStart: number;
+  /** --lags. */
+  lags: number[];
   testStart: number;
   N: number;
 }
@@ -308,11 +335,15 @@ async function trainNeural(
       hiddenSize: opts.hiddenSize,
       headHidden: opts.headHidden,
       covariateShift: opts.covariateShift,
+      lags: split.lags,
+      seasonalResidual: opts.seasonalResidual,
       scale,
     },
     { rng: new Rng(seed) },
   );
-  const trainOrigins = range(opts.window - 1, valStart - 1 - horizon);
+  // The first origin whose window (and its lags) starts inside the data.
+  const back = split.lags.length > 0 ? Math.max(...split.lags) - 1 : 0;
+  const trainOrigins = range(opts.window - 1 + back, valStart - 1 - horizon);
   const valOrigins = range(valStart - 1, testStart - 1 - horizon);
   const valBatch = model.batch(series, valOrigins);
   const rng = new Rng(seed + 1);
@@ -331,7 +362,10 @@ async function trainNeural(
     epochs: opts.maxEpochs,
     gradClip: 1,
     lossFn: (m, origins) => {
-      const b = m.batch(series, origins);
+      const b =
+        kind === 'mlp' || opts.trainSteps === 1
+          ? m.batch(series, origins)
+          : m.sequenceBatch(series, origins, opts.trainSteps);
       return mse(m.forward(b), b.target as NonNullable<typeof b.target>);
     },
     evalFn: (m) => {
@@ -428,6 +462,7 @@ function runEsn(split: Split, opts: Record<string, number>, seed: number): Forec
         horizon,
         covariates: COVARIATES,
         covariateShift: opts.covariateShift,
+        lags: split.lags,
         scale,
         esn: {
           reservoirSize: opts.reservoir,
@@ -545,6 +580,13 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
     .map((s) => Number(s.trim()));
   if (seeds.length === 0 || !seeds.every((s) => Number.isSafeInteger(s) && s >= 0))
     throw new DataError(`${CMD}: --seeds must list integers >= 0, got '${values.seeds}'`);
+  const lags = String(values.lags)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (!lags.every((l) => Number.isInteger(l) && l >= 2 && l <= 3650))
+    throw new DataError(`${CMD}: --lags must list integers from 2 to 3650, got '${values.lags}'`);
   const births = loadBirths();
   const N = births.values.length;
   const testStart = N - 365;
@@ -554,6 +596,7 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
     valStart,
     testStart,
     N,
+    lags,
   };
   const d = (i: number) =>
     `${births.dates[i].year}-${String(births.dates[i].month).padStart(2, '0')}-${String(births.dates[i].day).padStart(2, '0')}`;
