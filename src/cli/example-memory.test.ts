@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { BudgetCosine } from './example-g2p.js';
+
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 
 function recur(...args: string[]) {
@@ -53,6 +55,20 @@ describe('recur example adding / copy-memory (tiny runs)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /memoryless 0\.8318 nats\/step/);
     assert.match(r.stdout, /gru +solved: /);
+  });
+
+  it('the cosine schedule (copy-memory default) decays to 5% over the step budget when time is not short', () => {
+    const opt = { paramGroups: [{ lr: 0.002 }] };
+    const sched = new BudgetCosine(opt, 0.002, 0.05, 3600, 10);
+    const lrs: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      sched.step();
+      lrs.push(opt.paramGroups[0].lr);
+    }
+    assert.ok(Math.abs(lrs[4] - 0.002 * (0.05 + 0.95 * 0.5)) < 1e-12, `halfway: ${lrs[4]}`);
+    assert.ok(Math.abs(lrs[9] - 0.002 * 0.05) < 1e-12, `end: ${lrs[9]}`);
+    assert.equal(lrs[11], lrs[9], 'stays at the floor past the budget');
+    for (let i = 1; i < lrs.length; i++) assert.ok(lrs[i] <= lrs[i - 1]);
   });
 
   it('an unknown example or cell is one line and exit code 1', () => {

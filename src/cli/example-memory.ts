@@ -39,6 +39,7 @@ import { RMSprop } from '../train/optim/rmsprop.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, type FlagValue, helpText, parseFlags } from './args.js';
+import { BudgetCosine } from './example-g2p.js';
 import { Progress } from './progress.js';
 
 /** The test sets' seed: fixed, independent of --seed. */
@@ -135,6 +136,14 @@ const COMMON: FlagSpec[] = [
     section: 'training',
   },
   {
+    name: 'lr-schedule',
+    type: 'choice',
+    choices: ['constant', 'cosine'],
+    default: 'constant',
+    help: 'constant, or cosine decay to 5% of --lr over the budget of the cell (--max-minutes or --max-sequences, whichever ends first)',
+    section: 'training',
+  },
+  {
     name: 'eval-every',
     type: 'int',
     min: 1,
@@ -183,8 +192,15 @@ const COPY_DEFAULTS: Record<string, number> = {
   'eval-every': 400,
   'max-sequences': 2000000,
 };
+const COPY_STRING_DEFAULTS: Record<string, string> = { 'lr-schedule': 'cosine' };
 const COPY_FLAGS: FlagSpec[] = [
-  ...COMMON.map((s) => (s.name in COPY_DEFAULTS ? { ...s, default: COPY_DEFAULTS[s.name] } : s)),
+  ...COMMON.map((s) =>
+    s.name in COPY_DEFAULTS
+      ? { ...s, default: COPY_DEFAULTS[s.name] }
+      : s.name in COPY_STRING_DEFAULTS
+        ? { ...s, default: COPY_STRING_DEFAULTS[s.name] }
+        : s,
+  ),
   {
     name: 'target-accuracy',
     type: 'number',
@@ -225,6 +241,7 @@ export interface RunSettings {
   batchSize: number;
   optimizer: 'adam' | 'rmsprop';
   lr: number;
+  lrSchedule: 'constant' | 'cosine';
   gradClip: number;
   maxSequences: number;
   maxMinutes: number;
@@ -349,9 +366,15 @@ export async function trainMemoryTask(
         : { kind: 'copy' as const, b: copyMemory(dataRng, s.batchSize, s.T) };
     }
   };
+  const scheduler =
+    s.lrSchedule === 'cosine'
+      ? new BudgetCosine(optimizer, s.lr, 0.05, s.maxMinutes * 60, maxSteps)
+      : undefined;
   const result = await fit({
     model,
     optimizer,
+    scheduler,
+    schedulerInterval: 'step',
     trainBatches: () => batches(),
     stepsPerEpoch: 100,
     rng: dataRng,
@@ -430,6 +453,7 @@ export function settingsFrom(
     batchSize: v.batchSize as number,
     optimizer: v.optimizer as 'adam' | 'rmsprop',
     lr: v.lr as number,
+    lrSchedule: (v.lrSchedule as 'constant' | 'cosine' | undefined) ?? 'constant',
     gradClip: v.gradClip as number,
     maxSequences: v.maxSequences as number,
     maxMinutes: v.maxMinutes as number,

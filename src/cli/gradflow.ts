@@ -259,6 +259,7 @@ export async function runGradflow(argv: string[]): Promise<number> {
           batchSize: task === 'adding' ? 32 : 128,
           optimizer: 'adam',
           lr: 1e-3,
+          lrSchedule: 'constant',
           gradClip: 1,
           maxSequences: trainN,
           maxMinutes: values.maxMinutes as number,
