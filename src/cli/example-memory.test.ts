@@ -57,7 +57,7 @@ describe('recur example adding / copy-memory (tiny runs)', () => {
     assert.match(r.stdout, /gru +solved: /);
   });
 
-  it('the cosine schedule (copy-memory default) decays to 5% over the step budget when time is not short', () => {
+  it('the cosine schedule (--lr-schedule cosine) decays to 5% over the step budget when time is not short', () => {
     const opt = { paramGroups: [{ lr: 0.002 }] };
     const sched = new BudgetCosine(opt, 0.002, 0.05, 3600, 10);
     const lrs: number[] = [];

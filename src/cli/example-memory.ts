@@ -192,15 +192,8 @@ const COPY_DEFAULTS: Record<string, number> = {
   'eval-every': 400,
   'max-sequences': 2000000,
 };
-const COPY_STRING_DEFAULTS: Record<string, string> = { 'lr-schedule': 'cosine' };
 const COPY_FLAGS: FlagSpec[] = [
-  ...COMMON.map((s) =>
-    s.name in COPY_DEFAULTS
-      ? { ...s, default: COPY_DEFAULTS[s.name] }
-      : s.name in COPY_STRING_DEFAULTS
-        ? { ...s, default: COPY_STRING_DEFAULTS[s.name] }
-        : s,
-  ),
+  ...COMMON.map((s) => (s.name in COPY_DEFAULTS ? { ...s, default: COPY_DEFAULTS[s.name] } : s)),
   {
     name: 'target-accuracy',
     type: 'number',
