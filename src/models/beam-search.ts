@@ -245,15 +245,17 @@ export function beamSearch<S>(dec: StepDecoder<S>, options: BeamOptions): Hypoth
     }
     const g = greedy?.[b];
     if (g) {
-      const same = (h: Hypothesis) =>
-        h.finished === g.finished &&
-        h.tokens.length === g.tokens.length &&
-        h.tokens.every((v, i) => v === g.tokens[i]);
-      if (!f.some(same))
-        f.push({
-          ...g,
-          score: norm(g.logProb, g.finished ? g.tokens.length + 1 : Math.max(1, g.tokens.length)),
-        });
+      const gs = norm(g.logProb, g.finished ? g.tokens.length + 1 : Math.max(1, g.tokens.length));
+      const same = f.findIndex(
+        (h) =>
+          h.finished === g.finished &&
+          h.tokens.length === g.tokens.length &&
+          h.tokens.every((v, i) => v === g.tokens[i]),
+      );
+      // The same tokens scored in a batch of another size can differ in the last bits: keep the
+      // greedy run's numbers when they are higher, so the result never scores below it.
+      if (same < 0) f.push({ ...g, score: gs });
+      else if (f[same].score < gs) f[same] = { ...g, score: gs };
     }
     return f.sort((x, y) => y.score - x.score).slice(0, nBest);
   });
