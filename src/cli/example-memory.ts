@@ -181,8 +181,8 @@ const ADDING_FLAGS: FlagSpec[] = [
 ];
 
 // Copy memory: batch 8 and lr 0.002. The plateau at the memoryless baseline ends after a number
-// of updates more than of sequences, and at hidden 64 a step of 8 sequences costs little less than
-// one of 64. In 9-minute LSTM runs (seed 1, session 3): batch 64 lr 0.001 was still at the baseline
+// of updates more than of sequences, and at hidden 64 the time per sequence hardly depends on the
+// batch size, so small batches buy updates for free. In 9-minute LSTM runs (seed 1, session 3): batch 64 lr 0.001 was still at the baseline
 // after 355k sequences; batch 32 lr 0.002 recalled 57% after 369k, batch 32 lr 0.003 36% after
 // 278k, batch 16 lr 0.002 81% after 425k, batch 8 lr 0.002 73% after 128k.
 const COPY_DEFAULTS: Record<string, number> = {
