@@ -58,7 +58,9 @@ export class WasmBackend extends WasmCore implements Kernels {
     const rev = reverse ? 1 : 0;
     if (!team) {
       if (this.ex.lstmSeqForward(T, H, 1, rev, g, c, tc, h, bp, sync, this.tile) < 0)
-        throw new Error('lstmSequenceForward: the sequence kernel timed out');
+        throw new Error(
+          'lstmSequenceForward: the batch-1 LSTM kernel waited over a second for its own earlier steps (expected them done); the wasm state is inconsistent',
+        );
       return;
     }
     const a = team.ctrl;

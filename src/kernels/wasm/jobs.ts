@@ -128,7 +128,10 @@ export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: n
         p[a + 9],
         tile,
       );
-      if (rc < 0) throw new Error('wasm threads: the sequence kernel timed out waiting for the other thread');
+      if (rc < 0)
+        throw new Error(
+          'wasm threads: lstmSequenceForward waited over a second for the other thread to finish a step (expected microseconds); run with RECUR_THREADS=1 to avoid the worker',
+        );
       return;
     }
     case JOB.TRANSPOSE: {

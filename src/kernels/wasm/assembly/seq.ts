@@ -3,8 +3,9 @@
 // row-block layout, then the gate step), shared by the two threads step by step.
 //
 // Work sharing: a step is cut into `nch` chunks of hidden units (multiples of 8, so each gate's
-// columns are whole row blocks; the caller passes nch > 1 only when H is a multiple of 8). The chunks of all steps are numbered q = step * nch + part and
-// handed out by one atomic counter at `sync`; a thread that draws a chunk of step s first waits
+// columns are whole row blocks; the caller passes nch > 1 only when H is a multiple of 8). The
+// chunks of all steps are numbered q = step * nch + part and handed out by one atomic counter at
+// `sync`; a thread that draws a chunk of step s first waits
 // until every chunk of the steps before s is done (the counter at `sync + 64`), since step s reads
 // h_{s-1}. Whichever threads take part, and however many, each unit's arithmetic is the same, so
 // the result does not depend on the split. A thread that is descheduled holding no chunk simply
