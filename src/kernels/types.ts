@@ -38,6 +38,12 @@ export type ActivationKind =
   | 'softsign'
   | 'softplus';
 
+/** The optional parts of `Kernels.lstmSequenceForward`: a projection and sequence lengths. */
+export interface LstmSequenceExtras {
+  proj?: { whr: PackedMatrix; mAll: FloatArray; P: number };
+  lengths?: Int32Array | null;
+}
+
 export interface Kernels {
   readonly name: 'ts' | 'wasm';
 
@@ -137,13 +143,16 @@ export interface Kernels {
   ): void;
 
   /**
-   * The recurrence of an LSTM forward over T steps, without projection, every sequence full
-   * length: for s = 0..T-1, t = s (or T-1-s when `reverse`), gates[t] += h[prev] · W_hhᵀ and then
-   * `lstmGatesForward` of step t, with the state slots of src/layers/fused-lstm.ts (prev = t,
-   * cur = t + 1; reverse: prev = t + 1, cur = t). `gates` [T, B, 4H] holds x_t W_ihᵀ + biases,
-   * `cAll`, `hAll` [T + 1, B, H] hold the initial state in its slot, `tcAll` is [T, B, H], all
-   * from index 0; `whh` is W_hhᵀ packed ([H, 4H]). Equals that loop of `gemmPacked` and
-   * `lstmGatesForward` calls bit for bit; a backend may run it in one call (wasm at batch 1).
+   * The recurrence of an LSTM forward over T steps: for s = 0..T-1, t = s (or T-1-s when
+   * `reverse`), gates[t] += h[prev] · W_hhᵀ and then `lstmGatesForward` of step t, with the state
+   * slots of src/layers/fused-lstm.ts (prev = t, cur = t + 1; reverse: prev = t + 1, cur = t).
+   * `gates` [T, B, 4H] holds x_t W_ihᵀ + biases, `cAll` [T + 1, B, H] and `hAll` [T + 1, B, P]
+   * hold the initial state in its slot, `tcAll` is [T, B, H], all from index 0; `whh` is W_hhᵀ
+   * packed ([P, 4H]). With `extras.proj` the gate step writes m_t into `proj.mAll` [T, B, H] and
+   * h_t = m_t · W_hrᵀ (P = proj.P, else P = H); with `extras.lengths` a sequence keeps its c and h
+   * from step lengths[b] on. Equals that loop of `gemmPacked`, `lstmGatesForward` and copy calls
+   * (kernels/sequence.ts) bit for bit; a backend may run it in one call (wasm at batch 1, without
+   * extras).
    */
   lstmSequenceForward(
     T: number,
@@ -155,6 +164,7 @@ export interface Kernels {
     hAll: FloatArray,
     whh: PackedMatrix,
     reverse: boolean,
+    extras?: LstmSequenceExtras,
   ): void;
 
   /**

@@ -275,26 +275,6 @@ export function addOutputGrad(
   }
 }
 
-/** For every row inactive at time t (t >= len): dst row = src row (state carried through). */
-export function copyInactive(
-  lengths: Int32Array,
-  t: number,
-  B: number,
-  n: number,
-  src: FloatArray,
-  srcOff: number,
-  dst: FloatArray,
-  dstOff: number,
-): void {
-  for (let b = 0; b < B; b++) {
-    if (t < lengths[b]) continue;
-    const s = srcOff + b * n;
-    const d = dstOff + b * n;
-    // An index loop, not set(subarray()): this runs inside the time loop and must not allocate.
-    for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
-  }
-}
-
 /** Zeroes every row inactive at time t. */
 export function zeroInactive(
   lengths: Int32Array,

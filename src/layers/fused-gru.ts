@@ -11,14 +11,15 @@
  * every h. Backward: BPTT in the node, then dW_ih = dXgᵀ·X, dW_hh = dHgᵀ·H_prev, dX = dXg·W_ih.
  * State slots as in fused-lstm.ts.
  */
+
 import { needsGrad, record } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
+import { copyInactive } from '../kernels/sequence.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
   checkSequenceInputs,
   colSums,
-  copyInactive,
   effectiveLengths,
   fillBias,
   gatherOutput,

@@ -16,14 +16,15 @@
  * direction (slot 0 = h0), and after the step at time s for the reverse direction (slot T = h0).
  * Either way the previous states of times 0..T-1 are contiguous, so dW_hh is one GEMM.
  */
+
 import { needsGrad, record } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
+import { copyInactive } from '../kernels/sequence.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
   biasGrads,
   checkSequenceInputs,
-  copyInactive,
   effectiveLengths,
   fillBias,
   gatherOutput,
@@ -79,38 +80,9 @@ export function fusedLstm(
   const first = reverse ? T : 0;
   hAll.set(h0.data, first * B * P);
   cAll.set(c0.data, first * B * H);
-  // Full-length sequences without a projection: the kernel runs the whole recurrence (in one
-  // wasm call at batch 1). Otherwise the loop below, with the projection and length masking.
-  const loopSteps = whr || lengths ? T : 0;
-  if (loopSteps === 0) K.lstmSequenceForward(T, B, H, gates, cAll, tcAll, hAll, whh, reverse);
-  for (let s = 0; s < loopSteps; s++) {
-    const t = reverse ? T - 1 - s : s;
-    const prev = reverse ? t + 1 : t;
-    const cur = reverse ? t : t + 1;
-    K.gemmPacked(B, hAll, prev * B * P, P, whh, gates, t * B * G, G, true);
-    // The gate step writes m_t; without a projection that is h_t itself, else h_t = m_t W_hrᵀ.
-    const mOut = mAll ?? hAll;
-    const mOff = mAll ? t * B * H : cur * B * P;
-    K.lstmGatesForward(
-      B,
-      H,
-      gates,
-      t * B * G,
-      cAll,
-      prev * B * H,
-      cAll,
-      cur * B * H,
-      tcAll,
-      t * B * H,
-      mOut,
-      mOff,
-    );
-    if (mAll && whr) K.gemmPacked(B, mAll, t * B * H, H, whr, hAll, cur * B * P, P, false);
-    if (lengths) {
-      copyInactive(lengths, t, B, H, cAll, prev * B * H, cAll, cur * B * H);
-      copyInactive(lengths, t, B, P, hAll, prev * B * P, hAll, cur * B * P);
-    }
-  }
+  // Full-length sequences without a projection run in one wasm call at batch 1.
+  const projection = whr && mAll ? { whr, mAll, P } : undefined;
+  K.lstmSequenceForward(T, B, H, gates, cAll, tcAll, hAll, whh, reverse, { proj: projection, lengths });
   const last = reverse ? 0 : T;
   const output = new Tensor(gatherOutput(hAll, T, B, P, reverse, lengths, dtype), [T, B, P]);
   const hN = slotTensor(hAll, last, B, P, dtype);

@@ -9,14 +9,15 @@
  * `kernels().unary`. Only the states are saved: tanh' = 1 - h², relu' = [h > 0]. Backward: BPTT
  * in the node, then the weight gradients as large GEMMs. State slots as in fused-lstm.ts.
  */
+
 import { needsGrad, record } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
+import { copyInactive } from '../kernels/sequence.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
   biasGrads,
   checkSequenceInputs,
-  copyInactive,
   effectiveLengths,
   fillBias,
   gatherOutput,

@@ -59,8 +59,8 @@ export const tsKernels: Kernels = {
   },
   unary: unaryTs,
   lstmGatesForward: lstmGatesForwardTs,
-  lstmSequenceForward(T, B, H, gates, cAll, tcAll, hAll, whh, reverse): void {
-    lstmSequenceLoop(tsKernels, T, B, H, gates, cAll, tcAll, hAll, whh, reverse);
+  lstmSequenceForward(T, B, H, gates, cAll, tcAll, hAll, whh, reverse, extras): void {
+    lstmSequenceLoop(tsKernels, T, B, H, gates, cAll, tcAll, hAll, whh, reverse, extras);
   },
   lstmGatesBackward: lstmGatesBackwardTs,
   gruGatesForward: gruGatesForwardTs,

@@ -7,7 +7,7 @@
 
 import { lstmSequenceLoop } from '../sequence.js';
 import { tsKernels } from '../ts/index.js';
-import type { FloatArray, Kernels, PackedMatrix } from '../types.js';
+import type { FloatArray, Kernels, LstmSequenceExtras, PackedMatrix } from '../types.js';
 import { type Operand, WasmCore, WasmPacked } from './core.js';
 import { CTRL, JOB } from './jobs.js';
 import { unitsPerChunk } from './threads.js';
@@ -88,9 +88,18 @@ export class WasmBackend extends WasmCore implements Kernels {
     hAll: FloatArray,
     whh: PackedMatrix,
     reverse: boolean,
+    extras: LstmSequenceExtras = {},
   ): void {
     if (T <= 0 || H <= 0) return;
-    if (B === 1 && whh instanceof WasmPacked && whh.owner === this && whh.layout === 'rows' && whh.ptr >= 0) {
+    const plain = !extras.proj && !extras.lengths;
+    if (
+      plain &&
+      B === 1 &&
+      whh instanceof WasmPacked &&
+      whh.owner === this &&
+      whh.layout === 'rows' &&
+      whh.ptr >= 0
+    ) {
       const pg = this.addr(gates, 0, T * 4 * H);
       const pc = this.addr(cAll, 0, (T + 1) * H);
       const ptc = this.addr(tcAll, 0, T * H);
@@ -100,7 +109,7 @@ export class WasmBackend extends WasmCore implements Kernels {
         return;
       }
     }
-    lstmSequenceLoop(this, T, B, H, gates, cAll, tcAll, hAll, whh, reverse);
+    lstmSequenceLoop(this, T, B, H, gates, cAll, tcAll, hAll, whh, reverse, extras);
   }
 
   /** Chunking of a pointwise job over `units` columns, or 0 when it runs on one thread. */
