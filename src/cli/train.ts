@@ -224,7 +224,6 @@ export async function runTrain(argv: string[]): Promise<number> {
   };
   let ema: number | null = null;
   let lastTrainBpc: number | null = null;
-  let lastEvalStep = -1;
   let lastEstimate = Number.NEGATIVE_INFINITY;
   let lastTokensPerSec: number | null = null;
   const runStart = {
@@ -235,7 +234,6 @@ export async function runTrain(argv: string[]): Promise<number> {
   const epochOf = (step: number) => step / windowsPerEpoch;
 
   const onEval = (step: number, elapsed: number, loss: number, bpc: number, evalSeconds: number): void => {
-    lastEvalStep = step;
     const best = cli.bestBpc === null || bpc < cli.bestBpc;
     if (best) {
       cli.bestBpc = bpc;
@@ -406,10 +404,6 @@ export async function runTrain(argv: string[]): Promise<number> {
       `recur train: interrupted after the last step (${result.step}); checkpoint saved in ${ckDir}/\n`,
     );
     return 130;
-  }
-  if (lastEvalStep !== result.step) {
-    const r = evalFn(model);
-    onEval(result.step, result.elapsedSeconds, r.val_loss, r.val_bpc, r.eval_seconds);
   }
   const tokens = (result.step - startStep) * t.batchSize * t.seqLength;
   const trainSeconds = result.elapsedSeconds - runStart.elapsed;

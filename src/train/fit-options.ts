@@ -72,6 +72,12 @@ export interface FitOptions<M extends Module, B, S> {
   schedulerInterval?: 'step' | 'epoch' | 'eval';
   /** Evaluate every this many steps (default: at the end of every epoch). */
   evalEvery?: number;
+  /**
+   * Evaluate once more when training stops at a step that was not evaluated (a step or time
+   * limit, a callback's stop, the last epoch with `evalEvery`), so `lastEval`, the 'end' event and
+   * the last checkpoint describe the final weights. Not after an abort. Default true.
+   */
+  evalAtEnd?: boolean;
   /** The metric early stopping and 'eval' schedulers watch (default 'val_loss' with evalFn, else the epoch's mean 'loss'). */
   monitor?: string;
   callbacks?: FitCallback[];
@@ -124,6 +130,7 @@ const KNOWN = [
   'scheduler',
   'schedulerInterval',
   'evalEvery',
+  'evalAtEnd',
   'monitor',
   'callbacks',
   'earlyStopping',
@@ -176,6 +183,8 @@ export function checkFitOptions<M extends Module, B, S>(
   if (o.maxMinutes !== undefined && !(typeof o.maxMinutes === 'number' && o.maxMinutes > 0))
     fitError(`maxMinutes must be a number > 0, got ${JSON.stringify(o.maxMinutes)}`);
   if (o.evalEvery !== undefined && !o.evalFn) fitError('evalEvery needs an evalFn');
+  if (o.evalAtEnd !== undefined && typeof o.evalAtEnd !== 'boolean')
+    fitError(`evalAtEnd must be true or false, got ${JSON.stringify(o.evalAtEnd)}`);
   if (o.nanPolicy !== undefined && o.nanPolicy !== 'stop' && o.nanPolicy !== 'skip')
     fitError(`nanPolicy must be 'stop' or 'skip', got ${JSON.stringify(o.nanPolicy)}`);
   const f = o.nanLrFactor;

@@ -161,6 +161,46 @@ describe('fit: the loop', () => {
     );
   });
 
+  it('evaluates the final weights when a limit stops it between evaluations, unless told not to', async () => {
+    const evalSteps = async (extra: Partial<Opts>) => {
+      const steps: number[] = [];
+      const { result, events } = await train({
+        evalEvery: 3,
+        evalFn: (_m, ctx) => {
+          steps.push(ctx.step);
+          return { val_loss: 1 / (ctx.step + 1) };
+        },
+        ...extra,
+      });
+      const end = events.find((e) => e.type === 'end');
+      return { steps, result, end };
+    };
+    // maxSteps 7: evaluated at 3 and 6 on schedule, then at 7, the final weights
+    const a = await evalSteps({ maxSteps: 7 });
+    assert.deepEqual(a.steps, [3, 6, 7]);
+    assert.equal(a.result.reason, 'maxSteps');
+    assert.deepEqual(a.result.lastEval, { val_loss: 1 / 8 });
+    // a limit that falls on a scheduled evaluation: no second one
+    assert.deepEqual((await evalSteps({ maxSteps: 6 })).steps, [3, 6]);
+    // epochs with evalEvery: the end of the last epoch (step 8) is evaluated too
+    assert.deepEqual((await evalSteps({ epochs: 2 })).steps, [3, 6, 8]);
+    // turned off: the last evaluation stays the one at step 6
+    const off = await evalSteps({ maxSteps: 7, evalAtEnd: false });
+    assert.deepEqual(off.steps, [3, 6]);
+    assert.deepEqual(off.result.lastEval, { val_loss: 1 / 7 });
+    // without evalEvery, a stop in mid-epoch evaluates the partial epoch's weights
+    assert.deepEqual((await evalSteps({ evalEvery: undefined, maxSteps: 6 })).steps, [4, 6]);
+    // an aborted run is not evaluated again
+    const ac = new AbortController();
+    const ab = await evalSteps({
+      maxSteps: 7,
+      signal: ac.signal,
+      callbacks: [(e) => void (e.type === 'step' && e.step === 5 && ac.abort())],
+    });
+    assert.equal(ab.result.reason, 'aborted');
+    assert.deepEqual(ab.steps, [3]);
+  });
+
   it('steps schedulers per step, per epoch, or on the monitored metric (ReduceLROnPlateau)', async () => {
     const lrs = async (make: (o: SGD) => object, extra: Partial<Opts>) => {
       const model = new Reg();

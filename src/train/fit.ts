@@ -76,6 +76,8 @@ class FitRun<M extends Module, B, S> {
   private reason: StopReason | null = null;
   private stopRequested = false;
   private lastSaved = -1;
+  /** The step of the last evaluation in this run (-1: none yet). */
+  private lastEvalStep = -1;
   private readonly control: FitControl = { stop: () => void (this.stopRequested = true) };
 
   constructor(private readonly o: FitOptions<M, B, S>) {
@@ -171,6 +173,8 @@ class FitRun<M extends Module, B, S> {
       if (s.batch === 0) throw new DataError(`fit: trainBatches gave no batch in epoch ${s.epoch}`);
       await this.endEpoch();
     }
+    const final = o.evalFn && (o.evalAtEnd ?? true) && this.reason !== 'aborted';
+    if (final && s.step > 0 && this.lastEvalStep !== s.step) await this.evaluate();
     if (o.checkpoint && (o.checkpoint.atEnd ?? true) && this.lastSaved !== s.step) await this.save();
     const reason = this.reason as StopReason;
     const loss = s.epochLoss.count ? s.epochLoss.value : null;
@@ -336,6 +340,7 @@ class FitRun<M extends Module, B, S> {
     for (const [k, v] of Object.entries(metrics))
       if (typeof v !== 'number') fitError(`evalFn: metric '${k}' must be a number, got ${typeof v}`);
     s.lastEval = metrics;
+    this.lastEvalStep = s.step;
     const w = this.watch(metrics);
     await this.emit({
       type: 'eval',
