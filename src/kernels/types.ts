@@ -44,6 +44,28 @@ export interface LstmSequenceExtras {
   lengths?: Int32Array | null;
 }
 
+/**
+ * One parameter of a multi-parameter Adam/AdamW step (`Kernels.adamStep`); all arrays have
+ * `p.length` elements. The scalars are those of src/kernels/wasm/assembly/optim.ts: stepSize =
+ * lr / (1 - beta1^t), bc2Sqrt = sqrt(1 - beta2^t), decay = 1 - lr * wd (AdamW, else 1), l2 = wd
+ * (Adam, else 0), sign = -1 to maximize.
+ */
+export interface AdamEntry {
+  p: FloatArray;
+  g: FloatArray;
+  m: FloatArray;
+  v: FloatArray;
+  vmax: FloatArray | null;
+  stepSize: number;
+  bc2Sqrt: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  decay: number;
+  l2: number;
+  sign: number;
+}
+
 export interface Kernels {
   readonly name: 'ts' | 'wasm';
 
@@ -54,6 +76,20 @@ export interface Kernels {
   alloc(n: number, dtype: DType): FloatArray;
   /** Returns a workspace from `alloc` to the backend. A no-op for ordinary arrays. */
   free(a: FloatArray): void;
+  /** True when `a` lives in the backend's own memory (kernels take it without a copy). */
+  resident(a: FloatArray): boolean;
+  /**
+   * Zeroed float32 storage for long-lived tensors (parameters, optimizer state) in the backend's
+   * own memory, freed when the returned array object is garbage-collected (a subarray does not
+   * keep it); an ordinary Float32Array on backends without their own memory.
+   */
+  allocResident(n: number): Float32Array;
+
+  /**
+   * The Adam/AdamW update of every entry in one call (PyTorch's `_single_tensor_adam` per
+   * element; see AdamEntry). p, m, v and vmax are updated in place. Entries may mix dtypes.
+   */
+  adamStep(entries: readonly AdamEntry[]): void;
 
   /**
    * C[m, n] = (accumulate ? C : 0) + op(A) · op(B), where op(A) is [m, k] (A stored [k, m] when

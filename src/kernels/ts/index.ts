@@ -2,6 +2,7 @@ import { lstmSequenceLoop } from '../sequence.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import { gruGatesBackwardTs, gruGatesForwardTs, lstmGatesBackwardTs, lstmGatesForwardTs } from './gates.js';
 import { gemmTs } from './gemm.js';
+import { adamStepTs } from './optim.js';
 import { unaryTs } from './pointwise.js';
 
 /** The TypeScript "packed" matrix is a contiguous copy of op(B) in [k, n] layout. */
@@ -43,6 +44,13 @@ export const tsKernels: Kernels = {
     return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   },
   free(): void {},
+  resident(): boolean {
+    return false;
+  },
+  allocResident(n: number): Float32Array {
+    return new Float32Array(n);
+  },
+  adamStep: adamStepTs,
   gemm: gemmTs,
   packB: packBTs,
   gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate): void {

@@ -44,6 +44,8 @@ export class WasmHeap {
   private readonly freeList: Block[] = [];
   /** Live blocks by address: size in bytes and the view handed out (null for internal blocks). */
   private readonly live = new Map<number, { size: number; view: Float32Array | null }>();
+  /** Frees the blocks of `allocManaged` arrays once they are collected. */
+  private readonly reaper = new FinalizationRegistry<number>((ptr) => this.freeBytes(ptr));
 
   constructor(memory: WasmMemory, heapBase: number) {
     this.memory = memory;
@@ -95,6 +97,19 @@ export class WasmHeap {
     const view = new Float32Array(this.memory.buffer, ptr, n);
     view.fill(0);
     this.live.get(ptr)!.view = view;
+    return view;
+  }
+
+  /**
+   * A zeroed Float32Array of `n` elements inside the memory that is freed when the array object
+   * itself is garbage-collected, for long-lived storage (parameters, optimizer state). Nothing
+   * here holds the array, so whoever still references it keeps the block; a subarray does not.
+   */
+  allocManaged(n: number): Float32Array {
+    const ptr = this.allocBytes(n * 4);
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    view.fill(0);
+    this.reaper.register(view, ptr);
     return view;
   }
 

@@ -7,7 +7,8 @@
 
 import { lstmSequenceLoop } from '../sequence.js';
 import { tsKernels } from '../ts/index.js';
-import type { FloatArray, Kernels, LstmSequenceExtras, PackedMatrix } from '../types.js';
+import { adamStepTs } from '../ts/optim.js';
+import type { AdamEntry, FloatArray, Kernels, LstmSequenceExtras, PackedMatrix } from '../types.js';
 import { type Operand, WasmCore, WasmPacked } from './core.js';
 import { CTRL, JOB } from './jobs.js';
 import { unitsPerChunk } from './threads.js';
@@ -110,6 +111,46 @@ export class WasmBackend extends WasmCore implements Kernels {
       }
     }
     lstmSequenceLoop(this, T, B, H, gates, cAll, tcAll, hAll, whh, reverse, extras);
+  }
+
+  /**
+   * One wasm call over every float32 entry (float64 entries go to the TypeScript loop). Arrays
+   * in this memory are used in place; others (typically the gradients) are staged.
+   */
+  adamStep(entries: readonly AdamEntry[]): void {
+    const f32 = entries.filter((e) => e.p instanceof Float32Array && e.p.length > 0);
+    if (f32.length < entries.length) adamStepTs(entries.filter((e) => !f32.includes(e)));
+    if (f32.length === 0) return;
+    const ops: Operand[] = [];
+    for (const e of f32) {
+      const n = e.p.length;
+      for (const a of [e.g, e.m, e.v, ...(e.vmax ? [e.vmax] : [])])
+        if (a.length !== n || !(a instanceof Float32Array))
+          throw new Error(`adamStep: every array of an entry must be a Float32Array of ${n} values`);
+      ops.push({ a: e.p, off: 0, len: n, mode: 2 }, { a: e.g, off: 0, len: n, mode: 0 });
+      ops.push({ a: e.m, off: 0, len: n, mode: 2 }, { a: e.v, off: 0, len: n, mode: 2 });
+      if (e.vmax) ops.push({ a: e.vmax, off: 0, len: n, mode: 2 });
+    }
+    this.staged(ops, f32.length * 64, (ptr, table) => {
+      const i32 = new Int32Array(this.heap.memory.buffer, table, f32.length * 16);
+      const f = new Float32Array(this.heap.memory.buffer, table, f32.length * 16);
+      let k = 0;
+      f32.forEach((e, j) => {
+        const o = j * 16;
+        i32[o] = ptr[k];
+        i32[o + 1] = ptr[k + 1];
+        i32[o + 2] = ptr[k + 2];
+        i32[o + 3] = ptr[k + 3];
+        i32[o + 4] = e.vmax ? ptr[k + 4] : 0;
+        i32[o + 5] = e.p.length;
+        k += e.vmax ? 5 : 4;
+        f.set(
+          [e.stepSize, e.bc2Sqrt, e.beta1, e.beta2, 1 - e.beta1, 1 - e.beta2, e.eps, e.decay, e.l2, e.sign],
+          o + 6,
+        );
+      });
+      this.ex.adamMulti(table, f32.length);
+    });
   }
 
   /** Chunking of a pointwise job over `units` columns, or 0 when it runs on one thread. */

@@ -39,6 +39,7 @@ export interface KernelExports {
     accumulate: number,
     tile: number,
   ): void;
+  adamMulti(table: number, count: number): void;
   lstmSeqForward(
     T: number,
     H: number,
@@ -334,6 +335,14 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
 
   free(a: FloatArray): void {
     if (a instanceof Float32Array && this.heap.owns(a)) this.heap.freeView(a);
+  }
+
+  allocResident(n: number): Float32Array {
+    return this.heap.allocManaged(n);
+  }
+
+  resident(a: FloatArray): boolean {
+    return a instanceof Float32Array && this.heap.owns(a);
   }
 
   gemm(

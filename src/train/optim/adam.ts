@@ -1,15 +1,18 @@
+import { kernels } from '../../kernels/registry.js';
+import type { AdamEntry } from '../../kernels/types.js';
 import type { FloatArray, Tensor } from '../../tensor/tensor.js';
 import { ConfigError } from '../../util/errors.js';
 import {
   type BaseOptions,
   isBoolean,
-  lerp,
   numberIn,
   Optimizer,
   type OptionCheck,
   type ParamGroup,
   type ParamState,
   type Params,
+  type ParamUpdate,
+  residentCopy,
   stateBuffer,
 } from './optimizer.js';
 
@@ -53,8 +56,8 @@ export const ADAM_SPEC = {
 const ADAM_BUFFERS = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
 
 /**
- * One fused Adam/AdamW step over a parameter, following torch/optim/adam.py `_single_tensor_adam`
- * (t counts from 1):
+ * The Adam/AdamW step of a list of parameters, following torch/optim/adam.py `_single_tensor_adam`
+ * (t counts from 1; the element formulas are in `Kernels.adamStep`):
  *
  * ```
  * p = p * (1 - lr * wd)                      (AdamW only: decoupled decay)
@@ -64,34 +67,40 @@ const ADAM_BUFFERS = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
  * vmax = max(vmax, v)                        (amsgrad: use vmax in place of v below)
  * p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * ```
+ *
+ * One kernel call for all parameters. On the wasm backend the float32 parameters and their
+ * moment buffers move into the wasm memory on their first step (`residentCopy`; `p.data` is
+ * replaced by a copy there), so the update, and the forward products with these weights, use
+ * them in place; only the gradients are copied in.
  */
-function adamUpdate(p: Tensor, g: FloatArray, s: ParamState, group: AdamOptions, decoupled: boolean): void {
-  const { lr, eps, weightDecay, maximize } = group;
-  const pd = p.data;
-  const m = stateBuffer(p, s, 'expAvg');
-  const v = stateBuffer(p, s, 'expAvgSq');
-  const vmax = group.amsgrad ? stateBuffer(p, s, 'maxExpAvgSq') : null;
-  const t = s.step;
-  const [beta1, beta2] = group.betas;
-  const stepSize = lr / (1 - beta1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-  const w1 = 1 - beta1;
-  const w2 = 1 - beta2;
-  const decay = decoupled ? 1 - lr * weightDecay : 1;
-  const l2 = decoupled ? 0 : weightDecay;
-  const sign = maximize ? -1 : 1;
-  const n = pd.length;
-  for (let i = 0; i < n; i++) {
-    const pi = pd[i] * decay;
-    let gi = sign * g[i];
-    if (l2 !== 0) gi += l2 * pi;
-    m[i] = lerp(m[i], gi, w1);
-    v[i] = v[i] * beta2 + w2 * gi * gi;
-    let vi = v[i];
-    if (vmax) vi = vmax[i] = Math.max(vmax[i], vi);
-    const denom = Math.sqrt(vi) / bc2Sqrt + eps;
-    pd[i] = pi + (-stepSize * m[i]) / denom;
-  }
+function adamStepAll(batch: readonly ParamUpdate<AdamOptions>[], decoupled: boolean): void {
+  const K = kernels();
+  const entries: AdamEntry[] = batch.map(({ p, g, s, group }) => {
+    p.data = residentCopy(K, p.data);
+    const buf = (name: string) => (s.buffers[name] = residentCopy(K, stateBuffer(p, s, name)));
+    const m = buf('expAvg');
+    const v = buf('expAvgSq');
+    const vmax = group.amsgrad ? buf('maxExpAvgSq') : null;
+    const t = s.step;
+    const [beta1, beta2] = group.betas;
+    const { lr, weightDecay } = group;
+    return {
+      p: p.data,
+      g,
+      m,
+      v,
+      vmax,
+      stepSize: lr / (1 - beta1 ** t),
+      bc2Sqrt: Math.sqrt(1 - beta2 ** t),
+      beta1,
+      beta2,
+      eps: group.eps,
+      decay: decoupled ? 1 - lr * weightDecay : 1,
+      l2: decoupled ? 0 : weightDecay,
+      sign: group.maximize ? -1 : 1,
+    };
+  });
+  K.adamStep(entries);
 }
 
 /**
@@ -107,7 +116,11 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<AdamOptions>): void {
-    adamUpdate(p, g, s, group, false);
+    adamStepAll([{ p, g, s, group }], false);
+  }
+
+  protected override updateMany(batch: readonly ParamUpdate<AdamOptions>[]): void {
+    adamStepAll(batch, false);
   }
 }
 
@@ -124,6 +137,10 @@ export class AdamW extends Optimizer<AdamOptions> {
   }
 
   protected update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<AdamOptions>): void {
-    adamUpdate(p, g, s, group, true);
+    adamStepAll([{ p, g, s, group }], true);
+  }
+
+  protected override updateMany(batch: readonly ParamUpdate<AdamOptions>[]): void {
+    adamStepAll(batch, true);
   }
 }

@@ -1,3 +1,4 @@
+import type { Kernels } from '../../kernels/types.js';
 import { allocData, type FloatArray, Tensor } from '../../tensor/tensor.js';
 import { CheckpointError, ConfigError, fmtShape, ShapeError } from '../../util/errors.js';
 
@@ -37,6 +38,27 @@ export interface OptimizerStateDict {
   state: Record<string, ParamState>;
 }
 
+/** One parameter's part of a step: its gradient's values, its state and its group. */
+export interface ParamUpdate<O> {
+  p: Tensor;
+  g: FloatArray;
+  s: ParamState;
+  group: ParamGroup<O>;
+}
+
+/**
+ * `a` itself when it is not float32 or already in the backend's memory, else a copy there
+ * (`Kernels.allocResident`), so that kernels use it in place from then on; on a backend without
+ * its own memory, `a` itself.
+ */
+export function residentCopy(K: Kernels, a: FloatArray): FloatArray {
+  if (!(a instanceof Float32Array) || K.resident(a)) return a;
+  const r = K.allocResident(a.length);
+  if (!K.resident(r)) return a;
+  r.set(a);
+  return r;
+}
+
 /** Validates one option value; throws ConfigError naming `where` and the option. */
 export type OptionCheck = (value: unknown, where: string, name: string) => void;
 
@@ -68,11 +90,6 @@ export const isBoolean: OptionCheck = (v, where, name) => {
   if (typeof v !== 'boolean')
     throw new ConfigError(`${optName(where, name)} must be true or false, got ${JSON.stringify(v)}`);
 };
-
-/** PyTorch's `lerp` (aten/src/ATen/native/Lerp.h): the form used depends on the weight, for accuracy. */
-export function lerp(a: number, b: number, w: number): number {
-  return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
-}
 
 /** The buffer `name` of parameter `p`'s state, created zero-filled (or `fill`-filled) on first use. */
 export function stateBuffer(p: Tensor, s: ParamState, name: string, fill = 0): FloatArray {
@@ -154,6 +171,7 @@ export abstract class Optimizer<O extends BaseOptions> {
    */
   step(closure?: () => number): number | undefined {
     const loss = closure ? closure() : undefined;
+    const batch: ParamUpdate<O>[] = [];
     let index = 0;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
@@ -170,17 +188,26 @@ export abstract class Optimizer<O extends BaseOptions> {
             this.state.set(p, s);
           }
           s.step++;
-          this.update(p, g.data, s, group);
-          p.markChanged();
+          batch.push({ p, g: g.data, s, group });
         }
         index++;
       }
     }
+    this.updateMany(batch);
+    for (const u of batch) u.p.markChanged();
     return loss;
   }
 
   /** Fused update of one parameter (`s.step` already counts this step). Creates buffers on first use. */
   protected abstract update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<O>): void;
+
+  /**
+   * The update of every parameter that has a gradient, in order. The default calls `update` per
+   * parameter; an optimizer with a multi-parameter kernel (Adam) overrides it.
+   */
+  protected updateMany(batch: readonly ParamUpdate<O>[]): void {
+    for (const u of batch) this.update(u.p, u.g, u.s, u.group);
+  }
 
   /** Sets every gradient to null (PyTorch's default `set_to_none=True`), or fills them with zeros. */
   zeroGrad(setToNone = true): void {

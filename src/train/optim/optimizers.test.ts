@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { getBackend, kernels, setBackend } from '../../kernels/registry.js';
 import { type NestedArray, Tensor, tensor } from '../../tensor/tensor.js';
 import { CheckpointError, ConfigError } from '../../util/errors.js';
 import { Adagrad } from './adagrad.js';
@@ -140,6 +141,44 @@ describe('Adam and AdamW', () => {
     const s = opt.stateDict().state['0'].buffers;
     close(s.expAvgSq[0], 1); // 0.5 * 2 + 0
     close(s.maxExpAvgSq[0], 2);
+  });
+
+  it('on the wasm backend, moves float32 parameters and moments into wasm memory, with the same numbers', () => {
+    const steps = (backend: 'ts' | 'wasm') => {
+      const prev = getBackend();
+      setBackend(backend);
+      try {
+        const w = tensor(
+          Array.from({ length: 37 }, (_, i) => Math.cos(i)),
+          { requiresGrad: true },
+        );
+        const b = tensor([0.5, -0.25], { requiresGrad: true });
+        const before = w.data;
+        const opt = new AdamW([w, b], { lr: 0.01, amsgrad: true });
+        for (let t = 1; t <= 5; t++) {
+          w.grad = tensor(Array.from({ length: 37 }, (_, i) => Math.sin(i * t)));
+          b.grad = t === 3 ? null : tensor([t, -t]); // b skips a step: its own step count
+          opt.step();
+        }
+        const st = opt.stateDict().state;
+        return { w, b, before, st, K: kernels() };
+      } finally {
+        setBackend(prev);
+      }
+    };
+    const ts = steps('ts');
+    const wasm = steps('wasm');
+    assert.equal(ts.w.data, ts.before, 'the ts backend keeps the array');
+    assert.notEqual(wasm.w.data, wasm.before, 'the wasm backend moved it');
+    assert.ok(wasm.K.resident(wasm.w.data) && wasm.K.resident(wasm.b.data));
+    assert.equal(wasm.st['1'].step, 4);
+    for (const [x, y] of [
+      [wasm.w.data, ts.w.data],
+      [wasm.b.data, ts.b.data],
+      [wasm.st['0'].buffers.expAvg, ts.st['0'].buffers.expAvg],
+      [wasm.st['0'].buffers.maxExpAvgSq, ts.st['0'].buffers.maxExpAvgSq],
+    ])
+      for (let i = 0; i < x.length; i++) close(x[i], y[i], 2e-6);
   });
 });
 

@@ -1,8 +1,8 @@
+import { lerp } from '../../kernels/ts/optim.js';
 import type { FloatArray, Tensor } from '../../tensor/tensor.js';
 import {
   type BaseOptions,
   isBoolean,
-  lerp,
   numberIn,
   Optimizer,
   type ParamGroup,

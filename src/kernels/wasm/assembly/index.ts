@@ -8,6 +8,7 @@
 // so the two instances never write the same bytes unless asked to.
 
 export { gemmPacked, gemvRows, packB, packRows, sumRows, transposeA } from './gemm';
+export { adamMulti } from './optim';
 export { lstmSeqForward } from './seq';
 export { gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, unary } from './gates';
 
