@@ -6,6 +6,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkOnnxCase } from '../src/cli/golden-onnx.js';
 import { type BackendName, getBackend, setBackend } from '../src/kernels/registry.js';
+import { setWorkspacePoison } from '../src/kernels/wasm/allocator.js';
+
+// Workspaces the kernels must overwrite before reading start as NaN here, so a read of stale
+// memory fails these cases instead of passing by luck.
+setWorkspacePoison(true);
 
 // The package root registers the optional backends (wasm); the cases do not need anything else.
 try {

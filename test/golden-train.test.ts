@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
 import '../src/cli/golden-train.js';
 import { checkGoldenFiles } from '../src/cli/golden.js';
 import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { setWorkspacePoison } from '../src/kernels/wasm/allocator.js';
+
+// Workspaces the kernels must overwrite before reading start as NaN here, so a read of stale
+// memory fails these cases instead of passing by luck.
+setWorkspacePoison(true);
 
 const TRAIN_TYPES = ['train_char_lm', 'train_classifier', 'train_regression'];
 // dist/test/golden-train.test.js -> <root>/../shared/golden/

@@ -8,6 +8,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkGoldenFiles, runCheckGolden } from '../src/cli/golden.js';
 import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { setWorkspacePoison } from '../src/kernels/wasm/allocator.js';
+
+// Workspaces the kernels must overwrite before reading start as NaN here, so a read of stale
+// memory fails these cases instead of passing by luck.
+setWorkspacePoison(true);
 
 // dist/test/golden.test.js -> <root>/../shared/golden/
 const dir = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));

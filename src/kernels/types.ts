@@ -70,10 +70,12 @@ export interface Kernels {
   readonly name: 'ts' | 'wasm';
 
   /**
-   * Workspace for kernels: a zeroed array of `n` elements. On the wasm backend a float32 workspace
-   * lives in the WebAssembly memory (free it with `free`); elsewhere it is an ordinary typed array.
+   * Workspace for kernels: a zeroed array of `n` elements (with `zeroed` false, the contents are
+   * whatever the memory held: for workspaces the caller overwrites before reading). On the wasm
+   * backend a float32 workspace lives in the WebAssembly memory (free it with `free`); elsewhere it
+   * is an ordinary typed array.
    */
-  alloc(n: number, dtype: DType): FloatArray;
+  alloc(n: number, dtype: DType, zeroed?: boolean): FloatArray;
   /** Returns a workspace from `alloc` to the backend. A no-op for ordinary arrays. */
   free(a: FloatArray): void;
   /** True when `a` lives in the backend's own memory (kernels take it without a copy). */

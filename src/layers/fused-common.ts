@@ -126,9 +126,9 @@ export class Workspace {
     readonly dtype: DType,
   ) {}
 
-  /** A zeroed array of n elements from the backend. */
-  take(n: number): FloatArray {
-    const a = this.K.alloc(Math.max(n, 1), this.dtype);
+  /** A zeroed array of n elements from the backend; `overwritten`: not zeroed, the caller writes every element before reading it. */
+  take(n: number, overwritten = false): FloatArray {
+    const a = this.K.alloc(Math.max(n, 1), this.dtype, !overwritten);
     this.arrays.push(a);
     return a;
   }

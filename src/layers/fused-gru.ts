@@ -49,9 +49,9 @@ export function fusedGru(x: Tensor, p: SequenceParams, h0: Tensor, opts: Sequenc
   const grad = needsGrad(...inputs);
 
   const ws = new Workspace(K, dtype);
-  const xg = ws.take(T * B * G);
-  const hg = ws.take(T * B * G);
-  const hAll = ws.take((T + 1) * B * H);
+  const xg = ws.take(T * B * G, true);
+  const hg = ws.take(T * B * G, true);
+  const hAll = ws.take((T + 1) * B * H, true);
   fillBias(xg, T * B, G, p.bIh?.data ?? null, null);
   fillBias(hg, T * B, G, p.bHh?.data ?? null, null);
   K.gemm(false, true, T * B, G, I, x.data, 0, I, p.wIh.data, 0, I, xg, 0, G, p.bIh !== null);

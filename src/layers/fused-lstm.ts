@@ -63,11 +63,11 @@ export function fusedLstm(
   const grad = needsGrad(...inputs);
 
   const ws = new Workspace(K, dtype);
-  const gates = ws.take(T * B * G);
-  const cAll = ws.take((T + 1) * B * H);
-  const tcAll = ws.take(T * B * H);
-  const hAll = ws.take((T + 1) * B * P);
-  const mAll = proj ? ws.take(T * B * H) : null;
+  const gates = ws.take(T * B * G, true);
+  const cAll = ws.take((T + 1) * B * H, true);
+  const tcAll = ws.take(T * B * H, true);
+  const hAll = ws.take((T + 1) * B * P, true);
+  const mAll = proj ? ws.take(T * B * H, true) : null;
 
   const hasBias = p.bIh !== null || p.bHh !== null;
   fillBias(gates, T * B, G, p.bIh?.data ?? null, p.bHh?.data ?? null);
@@ -99,7 +99,7 @@ export function fusedLstm(
     const [gOut, gH, gC] = gs;
     const bw = new Workspace(K, dtype);
     try {
-      const dG = bw.take(T * B * G);
+      const dG = bw.take(T * B * G, true);
       let dh = bw.take(B * P);
       let dhNext = bw.take(B * P);
       const dc = bw.take(B * H);

@@ -54,9 +54,9 @@ export function fusedRnn(
   // Pre-activations are not needed by the backward (it uses the saved states), so they live in a
   // scratch workspace released right after the loop.
   const scratch = new Workspace(K, dtype);
-  const pre = scratch.take(T * B * H);
+  const pre = scratch.take(T * B * H, true);
   const ws = new Workspace(K, dtype);
-  const hAll = ws.take((T + 1) * B * H);
+  const hAll = ws.take((T + 1) * B * H, true);
   fillBias(pre, T * B, H, p.bIh?.data ?? null, p.bHh?.data ?? null);
   K.gemm(
     false,

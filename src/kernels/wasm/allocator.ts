@@ -24,6 +24,19 @@ interface Block {
   size: number;
 }
 
+/**
+ * RECUR_POISON_WORKSPACES=1 fills workspaces taken without zeroing with NaN, so that a kernel
+ * reading an element before writing it shows up as NaN in tests instead of stale numbers.
+ */
+let POISON =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.RECUR_POISON_WORKSPACES === '1';
+
+/** Turns the NaN filling of unzeroed workspaces on or off (tests switch it on). */
+export function setWorkspacePoison(on: boolean): void {
+  POISON = on;
+}
+
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
@@ -91,11 +104,15 @@ export class WasmHeap {
     return ptr;
   }
 
-  /** A zeroed Float32Array of `n` elements inside the memory. Release it with `freeView`. */
-  allocView(n: number): Float32Array {
+  /**
+   * A Float32Array of `n` elements inside the memory, zeroed unless `zeroed` is false (then it
+   * holds what the block last held). Release it with `freeView`.
+   */
+  allocView(n: number, zeroed = true): Float32Array {
     const ptr = this.allocBytes(n * 4);
     const view = new Float32Array(this.memory.buffer, ptr, n);
-    view.fill(0);
+    if (zeroed) view.fill(0);
+    else if (POISON) view.fill(Number.NaN);
     this.live.get(ptr)!.view = view;
     return view;
   }

@@ -329,8 +329,8 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
     }
   }
 
-  alloc(n: number, dtype: DType): FloatArray {
-    return dtype === 'float64' ? new Float64Array(n) : this.heap.allocView(n);
+  alloc(n: number, dtype: DType, zeroed = true): FloatArray {
+    return dtype === 'float64' ? new Float64Array(n) : this.heap.allocView(n, zeroed);
   }
 
   free(a: FloatArray): void {

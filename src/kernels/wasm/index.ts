@@ -75,7 +75,7 @@ export function wasmThreadStats(kernels?: Kernels): TeamStats | null {
 /** The default wasm backend as a plain object (forwards to the instance; see the module doc). */
 export const wasmKernels: Kernels = {
   name: 'wasm',
-  alloc: (n, dtype) => current().alloc(n, dtype),
+  alloc: (n, dtype, zeroed) => current().alloc(n, dtype, zeroed),
   free: (a) => current().free(a),
   resident: (a) => current().resident(a),
   allocResident: (n) => current().allocResident(n),
