@@ -39,6 +39,66 @@ describe('recur example adding / copy-memory (tiny runs)', () => {
     assert.equal(json.results[0].sequencesSeen, 640);
   });
 
+  it('cells in parallel processes (--jobs 2) give the results of one process (--jobs 1)', () => {
+    const run = (jobs: string) => {
+      const r = recur(
+        'example',
+        'copy-memory',
+        '--T',
+        '6',
+        '--hidden-size',
+        '8',
+        '--cells',
+        'gru,lstm',
+        '--max-sequences',
+        '400',
+        '--eval-every',
+        '20',
+        '--test-size',
+        '40',
+        '--jobs',
+        jobs,
+        '--json',
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return { out: r.stdout, json: JSON.parse(r.stdout.trim().split('\n').pop() as string) };
+    };
+    const one = run('1');
+    const two = run('2');
+    assert.match(two.out, /2 cells at a time/);
+    assert.doesNotMatch(one.out, /cells at a time/);
+    const strip = (rs: { cell: string; sequencesSeen: number; test: object }[]) =>
+      rs.map((r) => ({ cell: r.cell, seen: r.sequencesSeen, test: r.test }));
+    assert.deepEqual(strip(two.json.results), strip(one.json.results));
+    assert.deepEqual(
+      one.json.results.map((r: { cell: string }) => r.cell),
+      ['gru', 'lstm'],
+    );
+  });
+
+  it('a cell that would start after --budget-minutes is not run, and says so', () => {
+    const r = recur(
+      'example',
+      'adding',
+      '--T',
+      '10',
+      '--cells',
+      'lstm,rnn',
+      '--budget-minutes',
+      '0.06',
+      '--jobs',
+      '1',
+      '--test-size',
+      '32',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /rnn +not run: the 0\.06-minute budget is spent/);
+    const json = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    assert.equal(json.results[1], null);
+    assert.ok(json.results[0].seconds >= 3 && json.results[0].seconds < 20, `${json.results[0].seconds} s`);
+  });
+
   it('copy-memory prints the baselines (10 ln 8 / (T + 20): 0.8318 at T = 5)', () => {
     const r = recur(
       'example',

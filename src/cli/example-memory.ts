@@ -12,7 +12,11 @@
  * copy-memory stops when the copied symbols of the test set are recalled with at least
  * --target-accuracy. Otherwise a run ends at --max-sequences or --max-minutes and counts as
  * not solved.
+ *
+ * Cells train side by side in child processes, one per core (src/cli/memory-jobs.ts; --jobs 1:
+ * one after the other in this process); the whole command stays within --budget-minutes.
  */
+import { availableParallelism } from 'node:os';
 import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../kernels/registry.js';
 import {
@@ -22,12 +26,9 @@ import {
   addingMeanBaseline,
   addingProblem,
   addingTensors,
-  type CellKind,
   copyAccuracy,
   copyMemory,
   copyMemoryBaselines,
-  GATE_INITS,
-  type GateInit,
   SequenceModel,
 } from '../models/long-range.js';
 import { crossEntropy, mse } from '../ops/loss.js';
@@ -36,242 +37,32 @@ import { formatCount, formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { Adam } from '../train/optim/adam.js';
 import { RMSprop } from '../train/optim/rmsprop.js';
-import { ConfigError } from '../util/errors.js';
+import { ReduceLROnPlateau } from '../train/schedules.js';
 import { Rng } from '../util/rng.js';
-import { type FlagSpec, type FlagValue, helpText, parseFlags } from './args.js';
+import { parseFlags } from './args.js';
 import { BudgetCosine } from './example-g2p.js';
+import {
+  type ChildMessage,
+  ChildProgress,
+  cellMinutes,
+  isMemoryChild,
+  runCellsInChildren,
+} from './memory-jobs.js';
+import {
+  ADDING_FLAGS,
+  ADDING_HELP,
+  COPY_FLAGS,
+  COPY_HELP,
+  cellsOf,
+  type MemoryResult,
+  type RunSettings,
+  settingsFrom,
+  type Task,
+} from './memory-settings.js';
 import { Progress } from './progress.js';
 
 /** The test sets' seed: fixed, independent of --seed. */
 const TEST_SEED = 20240917;
-
-export type Task = 'adding' | 'copy-memory';
-
-const COMMON: FlagSpec[] = [
-  {
-    name: 'cells',
-    type: 'string',
-    default: 'lstm,gru,rnn',
-    help: 'comma-separated cells to train, in order (lstm, gru, rnn)',
-    metavar: 'LIST',
-    section: 'model',
-  },
-  {
-    name: 'hidden-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 64,
-    help: 'recurrent units',
-    section: 'model',
-  },
-  {
-    name: 'gate-init',
-    type: 'choice',
-    choices: GATE_INITS,
-    default: 'chrono',
-    help: "gate biases of LSTM and GRU at initialization: PyTorch's, LSTM forget bias 1, or chrono (Tallec and Ollivier 2018)",
-    section: 'model',
-  },
-  {
-    name: 'chrono-tmax',
-    type: 'number',
-    min: 2,
-    minExclusive: true,
-    defaultText: 'T',
-    help: 'the longest dependency chrono initialization is set up for',
-    section: 'model',
-  },
-  { name: 'T', type: 'int', min: 4, max: 100000, default: 100, help: 'the task length T', section: 'task' },
-  {
-    name: 'batch-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 32,
-    help: 'sequences per step',
-    section: 'training',
-  },
-  {
-    name: 'optimizer',
-    type: 'choice',
-    choices: ['adam', 'rmsprop'],
-    default: 'adam',
-    help: 'optimizer',
-    section: 'training',
-  },
-  {
-    name: 'lr',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 1e-3,
-    help: 'learning rate',
-    section: 'training',
-  },
-  {
-    name: 'grad-clip',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 1,
-    help: 'clip the gradient norm to this',
-    section: 'training',
-  },
-  {
-    name: 'max-sequences',
-    type: 'int',
-    min: 1,
-    default: 400000,
-    help: 'give up after this many training sequences',
-    section: 'training',
-  },
-  {
-    name: 'max-minutes',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 9,
-    help: 'give up after this many minutes (wall clock) per cell (3 cells: the command ends within 30 minutes)',
-    section: 'training',
-  },
-  {
-    name: 'lr-schedule',
-    type: 'choice',
-    choices: ['constant', 'cosine'],
-    default: 'constant',
-    help: 'constant, or cosine decay to 5% of --lr over the budget of the cell (--max-minutes or --max-sequences, whichever ends first)',
-    section: 'training',
-  },
-  {
-    name: 'eval-every',
-    type: 'int',
-    min: 1,
-    default: 250,
-    help: 'test every this many steps',
-    section: 'training',
-  },
-  {
-    name: 'test-size',
-    type: 'int',
-    min: 1,
-    default: 2560,
-    help: 'test sequences (fixed seed)',
-    section: 'training',
-  },
-  {
-    name: 'seed',
-    type: 'int',
-    min: 0,
-    default: 1,
-    help: 'seed of the weights (and, plus one, of the training stream)',
-    section: 'training',
-  },
-  { name: 'json', type: 'bool', help: 'print the results as one JSON line at the end', section: 'output' },
-];
-
-const ADDING_FLAGS: FlagSpec[] = [
-  ...COMMON,
-  {
-    name: 'fixed-length',
-    type: 'bool',
-    help: 'every sequence has length T (the paper draws it from [T, T + T/10])',
-    section: 'task',
-  },
-];
-
-// Copy memory: batch 8 and lr 0.002. The plateau at the memoryless baseline ends after a number
-// of updates more than of sequences, and at hidden 64 the time per sequence hardly depends on the
-// batch size, so small batches buy updates for free. In 9-minute LSTM runs (seed 1, session 3): batch 64 lr 0.001 was still at the baseline
-// after 355k sequences; batch 32 lr 0.002 recalled 57% after 369k, batch 32 lr 0.003 36% after
-// 278k, batch 16 lr 0.002 81% after 425k, batch 8 lr 0.002 73% after 128k.
-const COPY_DEFAULTS: Record<string, number> = {
-  'batch-size': 8,
-  lr: 0.002,
-  'test-size': 1000,
-  'eval-every': 400,
-  'max-sequences': 2000000,
-};
-const COPY_FLAGS: FlagSpec[] = [
-  ...COMMON.map((s) => (s.name in COPY_DEFAULTS ? { ...s, default: COPY_DEFAULTS[s.name] } : s)),
-  {
-    name: 'target-accuracy',
-    type: 'number',
-    min: 0,
-    max: 1,
-    default: 0.99,
-    help: 'solved once the copied symbols of the test set are recalled this well',
-    section: 'task',
-  },
-];
-
-const ADDING_HELP = helpText(
-  'recur example adding [options]',
-  `The adding problem of Hochreiter and Schmidhuber (1997) at length T: (value, marker) pairs,
-two marked values X1, X2, target 0.5 + (X1 + X2)/4 at the end; correct when |error| < 0.04.
-Trains each cell until the paper's rule holds (the 2000 most recent training sequences all
-correct) and reports the training sequences it took (the paper: 74,000 for LSTM at T = 100),
-then the wrong predictions on the fixed test sequences.`,
-  ADDING_FLAGS,
-);
-
-const COPY_HELP = helpText(
-  'recur example copy-memory [options]',
-  `The copy-memory task of Arjovsky et al. (2016): remember 10 symbols from 8 over T blanks and
-repeat them after the delimiter. Loss in nats per step over all T + 20 steps; the memoryless
-baseline is 10 ln 8 / (T + 20) (0.173 at T = 100). Trains each cell until the test set's copied
-symbols are recalled with --target-accuracy.`,
-  COPY_FLAGS,
-);
-
-export interface RunSettings {
-  task: Task;
-  cell: CellKind;
-  hiddenSize: number;
-  gateInit: GateInit;
-  chronoTmax: number;
-  T: number;
-  batchSize: number;
-  optimizer: 'adam' | 'rmsprop';
-  lr: number;
-  lrSchedule: 'constant' | 'cosine';
-  gradClip: number;
-  maxSequences: number;
-  maxMinutes: number;
-  evalEvery: number;
-  testSize: number;
-  seed: number;
-  fixedLength: boolean;
-  targetAccuracy: number;
-}
-
-export interface MemoryResult {
-  task: Task;
-  cell: CellKind;
-  solved: boolean;
-  /** Training sequences seen when the stopping rule first held (null: not solved). */
-  sequencesToSolve: number | null;
-  sequencesSeen: number;
-  /** Wall-clock seconds, and CPU seconds of the process (all its threads) for the same span. */
-  seconds: number;
-  cpuSeconds: number;
-  /** adding: test MSE, wrong predictions, accuracy; copy: test loss (nats/step), symbol accuracy. */
-  test: Record<string, number>;
-  parameters: number;
-}
-
-function cellsOf(v: FlagValue | undefined, cmd: string): CellKind[] {
-  const list = String(v)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const c of list) {
-    if (c !== 'lstm' && c !== 'gru' && c !== 'rnn')
-      throw new ConfigError(`${cmd}: --cells must list lstm, gru or rnn, got '${c}'`);
-  }
-  if (list.length === 0) throw new ConfigError(`${cmd}: --cells must name at least one cell`);
-  return list as CellKind[];
-}
 
 function testAdding(model: SequenceModel, s: RunSettings): Record<string, number> {
   const rng = new Rng(TEST_SEED);
@@ -347,7 +138,7 @@ export async function trainMemoryTask(
         : `test loss ${lastTest.loss?.toFixed(4) ?? '?'} acc ${lastTest.accuracy?.toFixed(3) ?? '?'}`;
     const recent =
       s.task === 'adding' ? ` recent ${(criterion.recent.correct * 100).toFixed(1)}% correct` : '';
-    return `${s.task} ${s.cell}: ${formatCount(seen)} sequences, loss ${lastLoss.toFixed(4)},${recent} ${test}, ${formatDuration((performance.now() - t0) / 1000)}`;
+    return `${s.task} ${s.cell}: ${formatCount(seen)} sequences, loss ${lastLoss.toFixed(4)},${recent} ${test}, lr ${optimizer.paramGroups[0].lr.toPrecision(3)}, ${formatDuration((performance.now() - t0) / 1000)}`;
   };
   const batches = function* () {
     for (let i = 0; i < 100; i++) {
@@ -362,12 +153,14 @@ export async function trainMemoryTask(
   const scheduler =
     s.lrSchedule === 'cosine'
       ? new BudgetCosine(optimizer, s.lr, 0.05, s.maxMinutes * 60, maxSteps)
-      : undefined;
+      : s.lrSchedule === 'plateau'
+        ? new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: s.plateauPatience, minLr: s.lr / 64 })
+        : undefined;
   const result = await fit({
     model,
     optimizer,
     scheduler,
-    schedulerInterval: 'step',
+    schedulerInterval: s.lrSchedule === 'plateau' ? 'eval' : 'step',
     trainBatches: () => batches(),
     stepsPerEpoch: 100,
     rng: dataRng,
@@ -415,7 +208,8 @@ export async function trainMemoryTask(
   });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const test = s.task === 'adding' ? testAdding(model, s) : testCopy(model, s);
+  // fit evaluated the final weights (evalAtEnd); a run stopped before its first step was not
+  const test = result.lastEval ?? (s.task === 'adding' ? testAdding(model, s) : testCopy(model, s));
   progress.clear();
   return {
     task: s.task,
@@ -428,33 +222,6 @@ export async function trainMemoryTask(
     test,
     parameters: model.numParameters(),
     model,
-  };
-}
-
-export function settingsFrom(
-  task: Task,
-  v: Record<string, FlagValue | undefined>,
-  cell: CellKind,
-): RunSettings {
-  return {
-    task,
-    cell,
-    hiddenSize: v.hiddenSize as number,
-    gateInit: v.gateInit as GateInit,
-    chronoTmax: (v.chronoTmax as number | undefined) ?? (v.T as number),
-    T: v.T as number,
-    batchSize: v.batchSize as number,
-    optimizer: v.optimizer as 'adam' | 'rmsprop',
-    lr: v.lr as number,
-    lrSchedule: (v.lrSchedule as 'constant' | 'cosine' | undefined) ?? 'constant',
-    gradClip: v.gradClip as number,
-    maxSequences: v.maxSequences as number,
-    maxMinutes: v.maxMinutes as number,
-    evalEvery: v.evalEvery as number,
-    testSize: v.testSize as number,
-    seed: v.seed as number,
-    fixedLength: v.fixedLength === true,
-    targetAccuracy: (v.targetAccuracy as number | undefined) ?? 0.99,
   };
 }
 
@@ -477,6 +244,16 @@ async function runTask(task: Task, argv: string[]): Promise<number> {
     return 0;
   }
   const cells = cellsOf(values.cells, cmd);
+  if (isMemoryChild()) {
+    // one cell for runCellsInChildren: report by IPC, print nothing
+    const { model: _m, ...result } = await trainMemoryTask(
+      settingsFrom(task, values, cells[0]),
+      new ChildProgress(cells[0]),
+    );
+    const msg: ChildMessage = { type: 'result', result };
+    await new Promise<void>((done) => process.send?.(msg, () => done()));
+    return 0;
+  }
   const progress = new Progress(process.stdout);
   const T = values.T as number;
   if (task === 'adding') {
@@ -492,11 +269,50 @@ async function runTask(task: Task, argv: string[]): Promise<number> {
   console.log(
     `hidden ${values.hiddenSize}, gate init ${values.gateInit}, batch ${values.batchSize}, ${values.optimizer} lr ${values.lr}, clip ${values.gradClip}, seed ${values.seed}, backend ${getBackend()}`,
   );
-  const results: MemoryResult[] = [];
-  for (const cell of cells) {
-    const { model: _m, ...r } = await trainMemoryTask(settingsFrom(task, values, cell), progress);
-    results.push(r);
-    console.log(row(r, task, values.testSize as number));
+  const maxMinutes = values.maxMinutes as number;
+  const budgetMinutes = values.budgetMinutes as number;
+  const jobs = Math.min((values.jobs as number | undefined) ?? availableParallelism(), cells.length);
+  const print = (r: MemoryResult) => progress.line(row(r, task, values.testSize as number));
+  let results: (MemoryResult | null)[];
+  if (jobs > 1) {
+    console.log(`${jobs} cells at a time, each in its own process on one thread`);
+    results = await runCellsInChildren({
+      cells,
+      jobs,
+      maxMinutes,
+      budgetMinutes,
+      argvFor: (cell, minutes) => [
+        'example',
+        task,
+        ...argv,
+        '--cells',
+        cell,
+        '--jobs',
+        '1',
+        '--max-minutes',
+        `${minutes}`,
+      ],
+      progress,
+      onResult: print,
+    });
+    progress.clear();
+  } else {
+    const t0 = performance.now();
+    results = [];
+    for (const cell of cells) {
+      const minutes = cellMinutes(maxMinutes, budgetMinutes, (performance.now() - t0) / 60000);
+      if (minutes < 0.05) {
+        progress.line(`  ${cell.padEnd(5)} not run: the ${budgetMinutes}-minute budget is spent`);
+        results.push(null);
+        continue;
+      }
+      const { model: _m, ...r } = await trainMemoryTask(
+        { ...settingsFrom(task, values, cell), maxMinutes: minutes },
+        progress,
+      );
+      results.push(r);
+      print(r);
+    }
   }
   if (values.json) console.log(JSON.stringify({ task, settings: values, results }));
   return 0;

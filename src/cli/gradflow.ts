@@ -32,7 +32,8 @@ import { fromTyped } from '../tensor/tensor.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
-import { type RunSettings, type Task, trainMemoryTask } from './example-memory.js';
+import { trainMemoryTask } from './example-memory.js';
+import type { RunSettings, Task } from './memory-settings.js';
 import { Progress } from './progress.js';
 
 const CMD = 'gradflow';
@@ -260,6 +261,7 @@ export async function runGradflow(argv: string[]): Promise<number> {
           optimizer: 'adam',
           lr: 1e-3,
           lrSchedule: 'constant',
+          plateauPatience: 4,
           gradClip: 1,
           maxSequences: trainN,
           maxMinutes: values.maxMinutes as number,
