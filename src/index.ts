@@ -186,6 +186,7 @@ export {
 } from './train/optim/optimizer.js';
 export { RMSprop, type RMSpropOptions } from './train/optim/rmsprop.js';
 export { SGD, type SGDOptions } from './train/optim/sgd.js';
+export { SparseAdam, type SparseAdamOptions } from './train/optim/sparse-adam.js';
 export { RTRL, type RTRLMode, type RTRLOptions, type RTRLParams } from './train/rtrl.js';
 export {
   CosineAnnealingLR,

@@ -8,7 +8,23 @@ function addInto(a: Tensor | null, b: Tensor): Tensor {
   const out = a.data.slice();
   const bd = b.data;
   for (let i = 0; i < out.length; i++) out[i] += bd[i];
-  return new Tensor(out, a.shape);
+  const sum = new Tensor(out, a.shape);
+  sum.sparseRows = unionRows(a.sparseRows, b.sparseRows);
+  return sum;
+}
+
+/** The rows a sum of two gradients may have nonzero: the union, or null when either is dense. */
+export function unionRows(a: Int32Array | null, b: Int32Array | null): Int32Array | null {
+  if (!a || !b) return null;
+  const out = new Int32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (k === 0 || out[k - 1] !== x) out[k++] = x;
+  }
+  return out.slice(0, k);
 }
 
 /** Nodes reachable from `roots`, ordered so that every node comes after all nodes that consume it. */
@@ -96,10 +112,12 @@ export function backwardMany(roots: Tensor[], grads: Tensor[]): void {
     if (t.grad === null) {
       // Own the storage: `g` may alias another tensor's data.
       t.grad = new Tensor(g.data === t.data ? g.data.slice() : g.data.slice(), t.shape);
+      t.grad.sparseRows = g.sparseRows;
     } else {
       const d = t.grad.data;
       const gd = g.data;
       for (let i = 0; i < d.length; i++) d[i] += gd[i];
+      t.grad.sparseRows = unionRows(t.grad.sparseRows, g.sparseRows);
     }
   }
 }

@@ -13,6 +13,11 @@ export interface EmbeddingModuleOptions {
   rng?: Rng;
   /** Parameter dtype (default 'float32'). */
   dtype?: DType;
+  /**
+   * Gradients name the rows they touch, so SparseAdam and SGD update only those rows (PyTorch's
+   * `sparse=True`). Default false.
+   */
+  sparse?: boolean;
 }
 
 /**
@@ -26,6 +31,7 @@ export class Embedding extends Module {
   /** Normalized to [0, numEmbeddings), or null. */
   readonly paddingIdx: number | null;
   readonly weight: Tensor;
+  readonly sparse: boolean;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingModuleOptions = {}) {
     super();
@@ -43,15 +49,23 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null)
       w.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
     this.weight = this.registerParameter('weight', w) as Tensor;
+    if (options.sparse !== undefined && typeof options.sparse !== 'boolean')
+      throw new ConfigError(`Embedding: sparse must be true or false, got ${JSON.stringify(options.sparse)}`);
+    this.sparse = options.sparse ?? false;
   }
 
   /** ids with shape `shape` (default: a Tensor's own shape, else [ids.length]) -> [...shape, embeddingDim]. */
   forward(ids: IndexInput, shape?: readonly number[]): Tensor {
-    return embedding(this.weight, ids, { shape, paddingIdx: this.paddingIdx ?? undefined });
+    return embedding(this.weight, ids, {
+      shape,
+      paddingIdx: this.paddingIdx ?? undefined,
+      sparse: this.sparse,
+    });
   }
 
   protected describe(): string {
     const pad = this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : '';
-    return `Embedding(${this.numEmbeddings}, ${this.embeddingDim}${pad})`;
+    const sparse = this.sparse ? ', sparse=true' : '';
+    return `Embedding(${this.numEmbeddings}, ${this.embeddingDim}${pad}${sparse})`;
   }
 }

@@ -53,6 +53,23 @@ export function toIndices(
   return { ids, shape: isTensor ? values.shape.slice() : null };
 }
 
+/** The distinct ids other than `pad`, sorted. */
+function touchedRows(ids: Int32Array, V: number, pad: number): Int32Array {
+  const seen = new Uint8Array(V);
+  let count = 0;
+  for (let p = 0; p < ids.length; p++) {
+    const id = ids[p];
+    if (id !== pad && seen[id] === 0) {
+      seen[id] = 1;
+      count++;
+    }
+  }
+  const rows = new Int32Array(count);
+  let k = 0;
+  for (let r = 0; r < V && k < count; r++) if (seen[r]) rows[k++] = r;
+  return rows;
+}
+
 export interface EmbeddingOptions {
   /**
    * Shape of the ids (default: a Tensor's own shape, else `[ids.length]`); the output is
@@ -61,6 +78,11 @@ export interface EmbeddingOptions {
   shape?: readonly number[];
   /** Rows with this id get no gradient (PyTorch's padding_idx; negative counts from the end). */
   paddingIdx?: number;
+  /**
+   * Mark the gradient with the rows it touches (`Tensor.sparseRows`), so that optimizers update
+   * only those rows (PyTorch's `sparse=True`, used with SparseAdam). Default false.
+   */
+  sparse?: boolean;
 }
 
 /**
@@ -120,6 +142,8 @@ export function embedding(weightIn: Tensor, idsIn: IndexInput, options: Embeddin
       const src = p * E;
       for (let e = 0; e < E; e++) dw[row + e] += gd[src + e];
     }
-    return [new Tensor(dw, weight.shape)];
+    const grad = new Tensor(dw, weight.shape);
+    if (options.sparse) grad.sparseRows = touchedRows(ids, V, pad);
+    return [grad];
   });
 }

@@ -47,6 +47,12 @@ export class Tensor {
   outputIndex = 0;
   /** Bumped by in-place updates (optimizers), so caches keyed on a tensor (packed weights) refresh. */
   version = 0;
+  /**
+   * For a gradient from a sparse embedding (`embedding(..., { sparse: true })`): the rows (indices
+   * along the first axis, sorted, unique) that may be nonzero; every other row is zero. Optimizers
+   * may update only these rows (SparseAdam, SGD). Null for an ordinary, dense tensor.
+   */
+  sparseRows: Int32Array | null = null;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
     checkShape(shape, 'Tensor');

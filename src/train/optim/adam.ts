@@ -116,7 +116,7 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<AdamOptions>): void {
-    adamStepAll([{ p, g, s, group }], false);
+    adamStepAll([{ p, g, rows: null, s, group, index: 0 }], false);
   }
 
   protected override updateMany(batch: readonly ParamUpdate<AdamOptions>[]): void {
@@ -137,7 +137,7 @@ export class AdamW extends Optimizer<AdamOptions> {
   }
 
   protected update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<AdamOptions>): void {
-    adamStepAll([{ p, g, s, group }], true);
+    adamStepAll([{ p, g, rows: null, s, group, index: 0 }], true);
   }
 
   protected override updateMany(batch: readonly ParamUpdate<AdamOptions>[]): void {

@@ -38,12 +38,29 @@ export interface OptimizerStateDict {
   state: Record<string, ParamState>;
 }
 
-/** One parameter's part of a step: its gradient's values, its state and its group. */
+/**
+ * One parameter's part of a step: its gradient's values (and, for a sparse embedding's gradient,
+ * the only rows that may be nonzero), its state, its group and its index across groups.
+ */
 export interface ParamUpdate<O> {
   p: Tensor;
   g: FloatArray;
+  rows: Int32Array | null;
   s: ParamState;
   group: ParamGroup<O>;
+  index: number;
+}
+
+/** Maximal runs of consecutive rows, as [first, end) pairs. */
+export function rowRuns(rows: Int32Array): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i + 1;
+    while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
+    runs.push([rows[i], rows[j - 1] + 1]);
+    i = j;
+  }
+  return runs;
 }
 
 /**
@@ -182,16 +199,16 @@ export abstract class Optimizer<O extends BaseOptions> {
               `${this.name}.step: the gradient of parameter ${index} has shape ${fmtShape(g.shape)}, the parameter ${fmtShape(p.shape)}`,
             );
           }
-          let s = this.state.get(p);
-          if (!s) {
-            s = { step: 0, buffers: {} };
-            this.state.set(p, s);
-          }
-          s.step++;
-          batch.push({ p, g: g.data, s, group });
+          const s = this.state.get(p) ?? { step: 0, buffers: {} };
+          batch.push({ p, g: g.data, rows: g.sparseRows, s, group, index });
         }
         index++;
       }
+    }
+    this.checkBatch(batch);
+    for (const u of batch) {
+      this.state.set(u.p, u.s);
+      u.s.step++;
     }
     this.updateMany(batch);
     for (const u of batch) u.p.markChanged();
@@ -200,6 +217,9 @@ export abstract class Optimizer<O extends BaseOptions> {
 
   /** Fused update of one parameter (`s.step` already counts this step). Creates buffers on first use. */
   protected abstract update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<O>): void;
+
+  /** Rejects gradients this optimizer cannot take, before anything changes (ConfigError). */
+  protected checkBatch(_batch: readonly ParamUpdate<O>[]): void {}
 
   /**
    * The update of every parameter that has a gradient, in order. The default calls `update` per

@@ -8,6 +8,7 @@ import {
   type ParamGroup,
   type ParamState,
   type Params,
+  rowRuns,
   stateBuffer,
 } from './optimizer.js';
 
@@ -74,6 +75,14 @@ export class SGD extends Optimizer<SGDOptions> {
     const pd = p.data;
     const n = pd.length;
     const sign = maximize ? -1 : 1;
+    const rows = p.grad?.data === g ? p.grad.sparseRows : null;
+    if (momentum === 0 && weightDecay === 0 && rows && p.rank > 0 && p.shape[0] > 0) {
+      // A sparse embedding's gradient: the other rows are zero and would not move.
+      const width = n / p.shape[0];
+      for (const [r0, r1] of rowRuns(rows))
+        for (let i = r0 * width; i < r1 * width; i++) pd[i] = pd[i] - lr * (sign * g[i]);
+      return;
+    }
     if (momentum === 0) {
       for (let i = 0; i < n; i++) {
         const pi = pd[i];
