@@ -215,8 +215,17 @@ export abstract class Optimizer<O extends BaseOptions> {
     return loss;
   }
 
-  /** Fused update of one parameter (`s.step` already counts this step). Creates buffers on first use. */
-  protected abstract update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<O>): void;
+  /**
+   * Fused update of one parameter (`s.step` already counts this step). Creates buffers on first
+   * use. `rows`: for a sparse embedding's gradient, the only rows that may be nonzero.
+   */
+  protected abstract update(
+    p: Tensor,
+    g: FloatArray,
+    s: ParamState,
+    group: ParamGroup<O>,
+    rows?: Int32Array | null,
+  ): void;
 
   /** Rejects gradients this optimizer cannot take, before anything changes (ConfigError). */
   protected checkBatch(_batch: readonly ParamUpdate<O>[]): void {}
@@ -226,7 +235,7 @@ export abstract class Optimizer<O extends BaseOptions> {
    * parameter; an optimizer with a multi-parameter kernel (Adam) overrides it.
    */
   protected updateMany(batch: readonly ParamUpdate<O>[]): void {
-    for (const u of batch) this.update(u.p, u.g, u.s, u.group);
+    for (const u of batch) this.update(u.p, u.g, u.s, u.group, u.rows);
   }
 
   /** Sets every gradient to null (PyTorch's default `set_to_none=True`), or fills them with zeros. */

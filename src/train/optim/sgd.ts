@@ -70,12 +70,17 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
-  protected update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<SGDOptions>): void {
+  protected update(
+    p: Tensor,
+    g: FloatArray,
+    s: ParamState,
+    group: ParamGroup<SGDOptions>,
+    rows: Int32Array | null = null,
+  ): void {
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
     const pd = p.data;
     const n = pd.length;
     const sign = maximize ? -1 : 1;
-    const rows = p.grad?.data === g ? p.grad.sparseRows : null;
     if (momentum === 0 && weightDecay === 0 && rows && p.rank > 0 && p.shape[0] > 0) {
       // A sparse embedding's gradient: the other rows are zero and would not move.
       const width = n / p.shape[0];

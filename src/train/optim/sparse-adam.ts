@@ -64,8 +64,14 @@ export class SparseAdam extends Optimizer<SparseAdamOptions> {
         );
   }
 
-  protected update(p: Tensor, g: FloatArray, s: ParamState, group: ParamGroup<SparseAdamOptions>): void {
-    this.updateMany([{ p, g, rows: p.grad?.sparseRows ?? null, s, group, index: 0 }]);
+  protected update(
+    p: Tensor,
+    g: FloatArray,
+    s: ParamState,
+    group: ParamGroup<SparseAdamOptions>,
+    rows: Int32Array | null = null,
+  ): void {
+    this.updateMany([{ p, g, rows, s, group, index: 0 }]);
   }
 
   protected override updateMany(batch: readonly ParamUpdate<SparseAdamOptions>[]): void {
