@@ -46,6 +46,7 @@ import {
   ChildProgress,
   cellMinutes,
   isMemoryChild,
+  notRunLine,
   runCellsInChildren,
 } from './memory-jobs.js';
 import {
@@ -301,8 +302,8 @@ async function runTask(task: Task, argv: string[]): Promise<number> {
     results = [];
     for (const cell of cells) {
       const minutes = cellMinutes(maxMinutes, budgetMinutes, (performance.now() - t0) / 60000);
-      if (minutes < 0.05) {
-        progress.line(`  ${cell.padEnd(5)} not run: the ${budgetMinutes}-minute budget is spent`);
+      if (minutes === null) {
+        progress.line(notRunLine(cell, budgetMinutes));
         results.push(null);
         continue;
       }

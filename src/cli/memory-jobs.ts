@@ -26,9 +26,22 @@ export type ChildMessage =
   | { type: 'status'; cell: CellKind; text: string }
   | { type: 'result'; result: MemoryResult };
 
-/** Minutes a cell may train when it starts `elapsedMinutes` into the command. */
-export function cellMinutes(maxMinutes: number, budgetMinutes: number, elapsedMinutes: number): number {
-  return Math.min(maxMinutes, budgetMinutes - elapsedMinutes);
+/**
+ * Minutes a cell may train when it starts `elapsedMinutes` into the command, or null when less
+ * than 3 seconds of the budget are left (the cell is not run).
+ */
+export function cellMinutes(
+  maxMinutes: number,
+  budgetMinutes: number,
+  elapsedMinutes: number,
+): number | null {
+  const m = Math.min(maxMinutes, budgetMinutes - elapsedMinutes);
+  return m < 0.05 ? null : m;
+}
+
+/** The line printed for a cell that cellMinutes left out. */
+export function notRunLine(cell: CellKind, budgetMinutes: number): string {
+  return `  ${cell.padEnd(5)} not run: the ${budgetMinutes}-minute budget is spent`;
 }
 
 /** True in a child started by runCellsInChildren. */
@@ -83,8 +96,8 @@ export function runCellsInChildren(o: ChildJobs): Promise<(MemoryResult | null)[
         const i = next++;
         const cell = o.cells[i];
         const minutes = cellMinutes(o.maxMinutes, o.budgetMinutes, (performance.now() - t0) / 60000);
-        if (minutes < 0.05) {
-          o.progress.line(`  ${cell.padEnd(5)} not run: the ${o.budgetMinutes}-minute budget is spent`);
+        if (minutes === null) {
+          o.progress.line(notRunLine(cell, o.budgetMinutes));
           continue;
         }
         running++;
