@@ -126,7 +126,10 @@ export class Workspace {
     readonly dtype: DType,
   ) {}
 
-  /** A zeroed array of n elements from the backend; `overwritten`: not zeroed, the caller writes every element before reading it. */
+  /**
+   * A zeroed array of n elements from the backend; with `overwritten`, not zeroed: the caller
+   * writes every element before reading it (golden tests poison such arrays with NaN).
+   */
   take(n: number, overwritten = false): FloatArray {
     const a = this.K.alloc(Math.max(n, 1), this.dtype, !overwritten);
     this.arrays.push(a);

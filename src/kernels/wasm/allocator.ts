@@ -133,6 +133,11 @@ export class WasmHeap {
   /** Frees a view from `allocView`. Throws for a view of this memory that is not a live block. */
   freeView(view: Float32Array): void {
     const rec = this.live.get(view.byteOffset);
+    if (rec && rec.view === null && rec.size >= view.byteLength) {
+      throw new Error(
+        'wasm free: this array comes from allocResident and is freed when it is garbage-collected; do not free it',
+      );
+    }
     if (!rec || rec.view !== view) {
       throw new Error('wasm free: not a live allocation of this backend (double free or a subarray?)');
     }

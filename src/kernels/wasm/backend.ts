@@ -5,6 +5,7 @@
  * Calls with a Float64Array operand go to the TypeScript kernels (the float64 implementation).
  */
 
+import { ShapeError } from '../../util/errors.js';
 import { lstmSequenceLoop } from '../sequence.js';
 import { tsKernels } from '../ts/index.js';
 import { adamStepTs } from '../ts/optim.js';
@@ -122,11 +123,21 @@ export class WasmBackend extends WasmCore implements Kernels {
     if (f32.length < entries.length) adamStepTs(entries.filter((e) => !f32.includes(e)));
     if (f32.length === 0) return;
     const ops: Operand[] = [];
+    f32.forEach((e, i) => {
+      const n = e.p.length;
+      for (const [name, a] of [
+        ['g', e.g],
+        ['m', e.m],
+        ['v', e.v],
+        ['vmax', e.vmax],
+      ] as const)
+        if (a && (a.length !== n || !(a instanceof Float32Array)))
+          throw new ShapeError(
+            `adamStep: entry ${i}: ${name} must be a Float32Array of ${n} values (as p), got a ${a.constructor.name} of ${a.length}`,
+          );
+    });
     for (const e of f32) {
       const n = e.p.length;
-      for (const a of [e.g, e.m, e.v, ...(e.vmax ? [e.vmax] : [])])
-        if (a.length !== n || !(a instanceof Float32Array))
-          throw new Error(`adamStep: every array of an entry must be a Float32Array of ${n} values`);
       ops.push({ a: e.p, off: 0, len: n, mode: 2 }, { a: e.g, off: 0, len: n, mode: 0 });
       ops.push({ a: e.m, off: 0, len: n, mode: 2 }, { a: e.v, off: 0, len: n, mode: 2 });
       if (e.vmax) ops.push({ a: e.vmax, off: 0, len: n, mode: 2 });

@@ -135,7 +135,10 @@ for (const build of ['relaxed', 'plain'] as const) {
         l2: 0,
         sign: 1,
       };
-      assert.throws(() => K.adamStep([bad]), /Float32Array of 8 values/);
+      assert.throws(
+        () => K.adamStep([bad]),
+        /adamStep: entry 0: g must be a Float32Array of 8 values \(as p\), got a Float32Array of 7/,
+      );
     });
   });
 }
@@ -162,5 +165,12 @@ describe('allocResident', () => {
       'only the block of the view still referenced stays',
     );
     assert.ok(kept.every((x) => x === 2));
+  });
+
+  it('refuses an explicit free of such an array, saying why', () => {
+    const K = loadWasmKernelsSync({ build: 'plain', initialPages: 2 }) as WasmBackend;
+    const a = K.allocResident(16);
+    assert.throws(() => K.free(a), /comes from allocResident and is freed when it is garbage-collected/);
+    assert.ok(K.resident(a), 'still usable');
   });
 });
