@@ -7,6 +7,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { BudgetCosine } from './example-g2p.js';
+import { runCellsInChildren } from './memory-jobs.js';
+import { Progress } from './progress.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 
@@ -97,6 +99,28 @@ describe('recur example adding / copy-memory (tiny runs)', () => {
     const json = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     assert.equal(json.results[1], null);
     assert.ok(json.results[0].seconds >= 3 && json.results[0].seconds < 20, `${json.results[0].seconds} s`);
+  });
+
+  it("a cell's process that fails ends the run with its error, without waiting for the others", async () => {
+    const t0 = performance.now();
+    const progress = new Progress({ write: () => true } as unknown as NodeJS.WriteStream, { tty: false });
+    await assert.rejects(
+      runCellsInChildren({
+        cells: ['lstm', 'gru'],
+        jobs: 2,
+        maxMinutes: 1,
+        budgetMinutes: 1,
+        // lstm would train for a minute; gru's command line is wrong
+        argvFor: (cell, minutes) =>
+          cell === 'lstm'
+            ? ['example', 'adding', '--T', '10', '--cells', cell, '--max-minutes', `${minutes}`]
+            : ['example', 'adding', '--cells', cell, '--no-such-flag'],
+        progress,
+        onResult: () => {},
+      }),
+      /the gru cell's process ended with exit code 1 before reporting a result:\n.*unknown flag --no-such-flag/,
+    );
+    assert.ok(performance.now() - t0 < 30_000, 'did not wait for the lstm cell');
   });
 
   it('copy-memory prints the baselines (10 ln 8 / (T + 20): 0.8318 at T = 5)', () => {

@@ -88,8 +88,15 @@ export function runCellsInChildren(o: ChildJobs): Promise<(MemoryResult | null)[
   const status = new Map<CellKind, string>();
   let next = 0;
   let running = 0;
+  const live = new Set<ReturnType<typeof fork>>();
   return new Promise((resolve, reject) => {
     let failed = false;
+    // One cell failing ends the command: the cells still training are stopped, not left behind.
+    const fail = (e: Error) => {
+      failed = true;
+      for (const c of live) c.kill();
+      reject(e);
+    };
     const draw = () => o.progress.status(() => [...status.values()].join(' | '));
     const launch = (): void => {
       while (!failed && running < o.jobs && next < o.cells.length) {
@@ -105,6 +112,7 @@ export function runCellsInChildren(o: ChildJobs): Promise<(MemoryResult | null)[
           env: { ...process.env, [CHILD_ENV]: '1', RECUR_THREADS: '1' },
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         });
+        live.add(child);
         let stderr = '';
         child.stderr?.on('data', (d: Buffer) => {
           stderr += d.toString();
@@ -119,16 +127,13 @@ export function runCellsInChildren(o: ChildJobs): Promise<(MemoryResult | null)[
             o.onResult(m.result);
           }
         });
-        child.on('error', (e) => {
-          failed = true;
-          reject(e);
-        });
+        child.on('error', fail);
         child.on('exit', (code, signal) => {
           running--;
+          live.delete(child);
           if (failed) return;
           if (code !== 0 || results[i] === null) {
-            failed = true;
-            reject(
+            fail(
               new Error(
                 `example: the ${cell} cell's process ended with ${signal ?? `exit code ${code}`} before reporting a result${stderr ? `:\n${stderr.trim()}` : ''}`,
               ),
