@@ -130,6 +130,7 @@ export { logSoftmax, softmax } from './ops/softmax.js';
 export { abs, clamp, exp, log, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 export { maskedFill, where } from './ops/where.js';
 export { rand, randn, uniform } from './tensor/random.js';
+export { tidy } from './tensor/scope.js';
 export {
   type DType,
   fromTyped,

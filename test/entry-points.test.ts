@@ -21,6 +21,7 @@ const ROOT = [
   'EchoStateNetwork',
   'gradcheck',
   'noGrad',
+  'tidy',
   'setBackend',
 ];
 const NODE_ONLY = [

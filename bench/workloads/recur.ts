@@ -3,6 +3,8 @@
  * for. The training step is the char-LM step of src/models/char-lm.ts trained by `recur train` (without clipping): Embedding -> LSTM/GRU ->
  * Linear on the flattened output -> crossEntropy (mean) -> backward -> Adam.
  *
+ * Each step runs in a `tidy()` scope, as `fit()` runs its steps.
+ *
  * Phases of a training step (medians reported with the result): `forward` (embedding through the
  * loss), `backward` (loss.backward(), which runs the fused BPTT node), `optimizer` (Adam.step()
  * and resetting the gradients).
@@ -15,6 +17,7 @@ import { Embedding } from '../../src/nn/embedding.js';
 import { Linear } from '../../src/nn/linear.js';
 import { crossEntropy } from '../../src/ops/loss.js';
 import { reshape } from '../../src/ops/shape.js';
+import { tidy } from '../../src/tensor/scope.js';
 import { fromTyped, type Tensor } from '../../src/tensor/tensor.js';
 import { Adam } from '../../src/train/optim/adam.js';
 import { Rng } from '../../src/util/rng.js';
@@ -58,19 +61,22 @@ export function recurTrainStep(t: TrainTask): StepFn {
     const ids = data.input[k % DATA_BATCHES];
     const target = data.target[k % DATA_BATCHES];
     k++;
-    const t0 = performance.now();
-    const x = embed.forward(ids, [T, B]);
-    const out = rnn.forward(x);
-    const logits = head.forward(reshape(out.output, [T * B, t.hidden]));
-    const loss = crossEntropy(logits, target);
-    const t1 = performance.now();
-    loss.backward();
-    const t2 = performance.now();
-    opt.step();
-    opt.zeroGrad();
-    const t3 = performance.now();
-    if (!Number.isFinite(loss.item())) throw new Error(`${t.task}: the loss is not finite`);
-    return { forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
+    // One tidy() scope per step, as fit() runs it: the step's tensors live in the wasm arena.
+    return tidy(() => {
+      const t0 = performance.now();
+      const x = embed.forward(ids, [T, B]);
+      const out = rnn.forward(x);
+      const logits = head.forward(reshape(out.output, [T * B, t.hidden]));
+      const loss = crossEntropy(logits, target);
+      const t1 = performance.now();
+      loss.backward();
+      const t2 = performance.now();
+      opt.step();
+      opt.zeroGrad();
+      const t3 = performance.now();
+      if (!Number.isFinite(loss.item())) throw new Error(`${t.task}: the loss is not finite`);
+      return { forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
+    });
   };
 }
 
@@ -79,11 +85,12 @@ export function recurInferStep(t: InferTask): StepFn {
   const lstm = new LSTM({ inputSize: t.input, hiddenSize: t.hidden, rng: new Rng(7) });
   lstm.eval();
   const x = fromTyped(inferInput(t), [t.seqLen, t.batch, t.input]);
-  return () => {
-    const out = noGrad(() => lstm.forward(x));
-    if (!Number.isFinite(out.output.data[0])) throw new Error(`${t.task}: the output is not finite`);
-    return undefined;
-  };
+  return () =>
+    tidy(() => {
+      const out = noGrad(() => lstm.forward(x));
+      if (!Number.isFinite(out.output.data[0])) throw new Error(`${t.task}: the output is not finite`);
+      return undefined;
+    });
 }
 
 /** The LSTM of W4 and its output on the task input, for checking a peer that runs the same weights. */

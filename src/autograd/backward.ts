@@ -1,3 +1,4 @@
+import { unscoped } from '../tensor/scope.js';
 import { type GradNode, installBackward, Tensor } from '../tensor/tensor.js';
 import { ConfigError, fmtShape, ShapeError } from '../util/errors.js';
 import { sameShape } from '../util/shape.js';
@@ -110,9 +111,11 @@ export function backwardMany(roots: Tensor[], grads: Tensor[]): void {
   });
   for (const [t, g] of leafGrads) {
     if (t.grad === null) {
-      // Own the storage: `g` may alias another tensor's data.
-      t.grad = new Tensor(g.data === t.data ? g.data.slice() : g.data.slice(), t.shape);
-      t.grad.sparseRows = g.sparseRows;
+      // Own the storage (`g` may alias another tensor's data), outside any tidy() scope: the
+      // gradient of a parameter outlives the scope its backward ran in.
+      const grad = unscoped(() => new Tensor(g.data.slice(), t.shape));
+      grad.sparseRows = g.sparseRows;
+      t.grad = grad;
     } else {
       const d = t.grad.data;
       const gd = g.data;

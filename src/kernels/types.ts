@@ -66,6 +66,19 @@ export interface AdamEntry {
   sign: number;
 }
 
+/** Stack-ordered float32 storage (see WasmArena); marks are opaque numbers. */
+export interface Arena {
+  mark(): number;
+  /**
+   * An array of `n` floats, valid until `release` to a mark taken before it; zeroed unless
+   * `zeroed` is false (then it holds what the memory held: for arrays the caller overwrites).
+   */
+  alloc(n: number, zeroed?: boolean): Float32Array;
+  release(mark: number): void;
+  /** True for an array handed out by `alloc` and not yet released. */
+  owns(a: FloatArray): boolean;
+}
+
 export interface Kernels {
   readonly name: 'ts' | 'wasm';
 
@@ -86,6 +99,11 @@ export interface Kernels {
    * keep it); an ordinary Float32Array on backends without their own memory.
    */
   allocResident(n: number): Float32Array;
+  /**
+   * The backend's scope arena for tensors made inside `tidy()` (float32 storage in its own
+   * memory, freed when the scope ends), or null where ordinary typed arrays are as good (ts).
+   */
+  arena(): Arena | null;
 
   /**
    * The Adam/AdamW update of every entry in one call (PyTorch's `_single_tensor_adam` per

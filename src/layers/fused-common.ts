@@ -4,7 +4,8 @@
  * the bias and column-sum loops.
  */
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../kernels/types.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { arenaArray } from '../tensor/scope.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import type { SequenceMode, SequenceOptions, SequenceParams } from './sequence-types.js';
 
@@ -131,6 +132,9 @@ export class Workspace {
    * writes every element before reading it (golden tests poison such arrays with NaN).
    */
   take(n: number, overwritten = false): FloatArray {
+    // Inside tidy() float32 workspaces come from the scope's arena and die with it.
+    const s = this.dtype === 'float32' ? arenaArray(Math.max(n, 1), !overwritten) : null;
+    if (s) return s;
     const a = this.K.alloc(Math.max(n, 1), this.dtype, !overwritten);
     this.arrays.push(a);
     return a;
@@ -195,7 +199,7 @@ export function fillBias(
 
 /** Column sums of src [rows, n] (the bias gradient), on the backend's kernel. */
 export function colSums(K: Kernels, src: FloatArray, rows: number, n: number, dtype: DType): FloatArray {
-  const out = allocData(n, dtype);
+  const out = allocOut(n, dtype);
   K.sumRows(rows, n, src, 0, out, 0);
   return out;
 }
@@ -306,7 +310,7 @@ export function gatherOutput(
   lengths: Int32Array | null,
   dtype: DType,
 ): FloatArray {
-  const out = allocData(T * B * n, dtype);
+  const out = allocOut(T * B * n, dtype);
   const shift = reverse ? 0 : 1;
   if (!lengths) {
     out.set(states.subarray(shift * B * n, (T + shift) * B * n));
@@ -324,7 +328,7 @@ export function gatherOutput(
 
 /** A copy of rows [slot*rows*n, (slot+1)*rows*n) as a tensor [rows, n]. */
 export function slotTensor(states: FloatArray, slot: number, rows: number, n: number, dtype: DType): Tensor {
-  const d = allocData(rows * n, dtype);
+  const d = allocOut(rows * n, dtype);
   d.set(states.subarray(slot * rows * n, (slot + 1) * rows * n));
   return new Tensor(d, [rows, n]);
 }
@@ -333,7 +337,7 @@ export function slotTensor(states: FloatArray, slot: number, rows: number, n: nu
 export function copyTensor(src: FloatArray, shape: number[], dtype: DType): Tensor {
   let n = 1;
   for (const d of shape) n *= d;
-  const d = allocData(n, dtype);
+  const d = allocOut(n, dtype);
   d.set(src.subarray(0, n));
   return new Tensor(d, shape);
 }
@@ -351,7 +355,7 @@ export function gemmNew(
   shape: number[],
 ): Tensor {
   const dtype = a instanceof Float64Array ? 'float64' : 'float32';
-  const d = allocData(m * n, dtype);
+  const d = allocOut(m * n, dtype);
   K.gemm(transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, d, 0, n, false);
   return new Tensor(d, shape);
 }

@@ -15,7 +15,7 @@
 import { needsGrad, record } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
 import { copyInactive } from '../kernels/sequence.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
   checkSequenceInputs,
@@ -106,7 +106,7 @@ export function fusedGru(x: Tensor, p: SequenceParams, h0: Tensor, opts: Sequenc
       out.push(x.requiresGrad ? gemmNew(K, false, rows, I, G, dXg, p.wIh.data, false, [T, B, I]) : null);
       out.push(p.wIh.requiresGrad ? gemmNew(K, true, G, I, rows, dXg, x.data, false, [G, I]) : null);
       if (p.wHh.requiresGrad) {
-        const d = allocData(G * H, dtype);
+        const d = allocOut(G * H, dtype);
         K.gemm(true, false, G, H, rows, dHg, 0, G, hAll, reverse ? B * H : 0, H, d, 0, H, false);
         out.push(new Tensor(d, [G, H]));
       } else out.push(null);

@@ -20,7 +20,7 @@
 import { needsGrad, record } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
 import { copyInactive } from '../kernels/sequence.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
   biasGrads,
@@ -153,7 +153,7 @@ export function fusedLstm(
       out.push(x.requiresGrad ? gemmNew(K, false, rows, I, G, dG, p.wIh.data, false, [T, B, I]) : null);
       out.push(p.wIh.requiresGrad ? gemmNew(K, true, G, I, rows, dG, x.data, false, [G, I]) : null);
       if (p.wHh.requiresGrad) {
-        const d = allocData(G * P, dtype);
+        const d = allocOut(G * P, dtype);
         K.gemm(true, false, G, P, rows, dG, 0, G, hAll, reverse ? B * P : 0, P, d, 0, P, false);
         out.push(new Tensor(d, [G, P]));
       } else out.push(null);
@@ -162,7 +162,7 @@ export function fusedLstm(
       out.push(c0.requiresGrad ? slotTensor(dc, 0, B, H, dtype) : null);
       if (wHr && dhAll && mAll) {
         if (wHr.requiresGrad) {
-          const d = allocData(P * H, dtype);
+          const d = allocOut(P * H, dtype);
           K.gemm(true, false, P, H, rows, dhAll, 0, P, mAll, 0, H, d, 0, H, false);
           out.push(new Tensor(d, [P, H]));
         } else out.push(null);

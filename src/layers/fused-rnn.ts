@@ -13,7 +13,7 @@
 import { needsGrad, record } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
 import { copyInactive } from '../kernels/sequence.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import {
   addOutputGrad,
   biasGrads,
@@ -135,7 +135,7 @@ export function fusedRnn(
       out.push(x.requiresGrad ? gemmNew(K, false, rows, I, H, dPre, p.wIh.data, false, [T, B, I]) : null);
       out.push(p.wIh.requiresGrad ? gemmNew(K, true, H, I, rows, dPre, x.data, false, [H, I]) : null);
       if (p.wHh.requiresGrad) {
-        const d = allocData(H * H, dtype);
+        const d = allocOut(H * H, dtype);
         K.gemm(true, false, H, H, rows, dPre, 0, H, hAll, reverse ? n : 0, H, d, 0, H, false);
         out.push(new Tensor(d, [H, H]));
       } else out.push(null);

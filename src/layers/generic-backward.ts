@@ -11,7 +11,7 @@
  */
 import { kernels } from '../kernels/registry.js';
 import type { FloatArray } from '../kernels/types.js';
-import { allocData } from '../tensor/tensor.js';
+import { allocOut } from '../tensor/tensor.js';
 import { derivative } from './generic-activations.js';
 import { type Arrays, clipMask, clipValue, type Plan, type Saved, timeOf } from './generic-plan.js';
 
@@ -56,10 +56,10 @@ export function backwardCore(p: Plan, w: Arrays, sv: Saved, g: OutGrads, need: N
   const [fA, gA, hA] = p.acts;
   const { hs, pre, post } = sv;
 
-  const dhs = allocData(L * B * Hout, dtype);
-  const dcs = lstm ? allocData(L * B * H, dtype) : null;
-  const dh0 = allocData(B * Hout, dtype);
-  const dc0 = lstm ? allocData(B * H, dtype) : null;
+  const dhs = allocOut(L * B * Hout, dtype);
+  const dcs = lstm ? allocOut(L * B * H, dtype) : null;
+  const dh0 = allocOut(B * Hout, dtype);
+  const dc0 = lstm ? allocOut(B * H, dtype) : null;
   for (let b = 0; b < B; b++) {
     const len = p.lens[b];
     if (g.out) {
@@ -79,14 +79,14 @@ export function backwardCore(p: Plan, w: Arrays, sv: Saved, g: OutGrads, need: N
     }
   }
 
-  const dXW = allocData(T * B * GH, dtype);
-  const dA = allocData(B * GH, dtype);
-  const dWhh = allocData(GH * Hout, dtype);
-  const dbHh = allocData(GH, dtype);
-  const dWhr = w.wHr ? allocData(Hout * H, dtype) : null;
-  const dPeep = w.peep ? allocData(3 * H, dtype) : null;
-  const dhpre = w.wHr ? allocData(B * H, dtype) : null;
-  const q = gruTextbook ? allocData(B * H, dtype) : null;
+  const dXW = allocOut(T * B * GH, dtype);
+  const dA = allocOut(B * GH, dtype);
+  const dWhh = allocOut(GH * Hout, dtype);
+  const dbHh = allocOut(GH, dtype);
+  const dWhr = w.wHr ? allocOut(Hout * H, dtype) : null;
+  const dPeep = w.peep ? allocOut(3 * H, dtype) : null;
+  const dhpre = w.wHr ? allocOut(B * H, dtype) : null;
+  const q = gruTextbook ? allocOut(B * H, dtype) : null;
   const peep = w.peep;
 
   for (let s = L - 1; s >= 0; s--) {
@@ -246,15 +246,15 @@ export function backwardCore(p: Plan, w: Arrays, sv: Saved, g: OutGrads, need: N
   let dWih: FloatArray | null = null;
   let dbIh: FloatArray | null = null;
   if (need.x) {
-    dx = allocData(TB * I, dtype);
+    dx = allocOut(TB * I, dtype);
     if (TB > 0) K.gemm(false, false, TB, I, GH, dXW, 0, GH, w.wIh, 0, I, dx, 0, I, false);
   }
   if (need.wIh) {
-    dWih = allocData(GH * I, dtype);
+    dWih = allocOut(GH * I, dtype);
     if (TB > 0) K.gemm(true, false, GH, I, TB, dXW, 0, GH, w.x, 0, I, dWih, 0, I, false);
   }
   if (need.bIh) {
-    dbIh = allocData(GH, dtype);
+    dbIh = allocOut(GH, dtype);
     for (let r = 0; r < TB; r++) for (let j = 0; j < GH; j++) dbIh[j] += dXW[r * GH + j];
   }
   return {

@@ -6,7 +6,7 @@
  */
 import { kernels } from '../kernels/registry.js';
 import type { FloatArray } from '../kernels/types.js';
-import { allocData } from '../tensor/tensor.js';
+import { allocOut } from '../tensor/tensor.js';
 import { activate } from './generic-activations.js';
 import { type Arrays, clipValue, type Plan, type Saved, timeOf } from './generic-plan.js';
 
@@ -38,21 +38,21 @@ export function forwardCore(p: Plan, w: Arrays): ForwardResult {
   const K = kernels();
   const { T, B, I, H, Hout, GH, L, dilation: d, dtype } = p;
   const clip = p.clip;
-  const xw = allocData(T * B * GH, dtype);
+  const xw = allocOut(T * B * GH, dtype);
   if (T * B > 0) K.gemm(false, true, T * B, GH, I, w.x, 0, I, w.wIh, 0, I, xw, 0, GH, false);
   if (w.bIh) addBias(xw, T * B, GH, w.bIh, 0, GH);
 
   const lstm = p.cell === 'lstm';
   const gru = p.cell === 'gru';
   const proj = w.wHr !== null;
-  const hs = allocData(L * B * Hout, dtype);
-  const pre = allocData(L * B * GH, dtype);
-  const post = allocData(L * B * GH, dtype);
-  const cs = lstm ? allocData(L * B * H, dtype) : null;
-  const tc = lstm ? allocData(L * B * H, dtype) : null;
-  const hpre = lstm && proj ? allocData(L * B * H, dtype) : null;
-  const gruN = gru ? allocData(L * B * H, dtype) : null;
-  const hw = allocData(B * GH, dtype);
+  const hs = allocOut(L * B * Hout, dtype);
+  const pre = allocOut(L * B * GH, dtype);
+  const post = allocOut(L * B * GH, dtype);
+  const cs = lstm ? allocOut(L * B * H, dtype) : null;
+  const tc = lstm ? allocOut(L * B * H, dtype) : null;
+  const hpre = lstm && proj ? allocOut(L * B * H, dtype) : null;
+  const gruN = gru ? allocOut(L * B * H, dtype) : null;
+  const hw = allocOut(B * GH, dtype);
   // GRU without linear-before-reset: the n block of the recurrent product needs r first.
   const gruTextbook = gru && !p.lbr;
   const recCols = gruTextbook ? 2 * H : GH;
@@ -190,9 +190,9 @@ export function forwardCore(p: Plan, w: Arrays): ForwardResult {
     }
   }
 
-  const out = allocData(T * B * Hout, dtype);
-  const hT = allocData(B * Hout, dtype);
-  const cT = lstm ? allocData(B * H, dtype) : null;
+  const out = allocOut(T * B * Hout, dtype);
+  const hT = allocOut(B * Hout, dtype);
+  const cT = lstm ? allocOut(B * H, dtype) : null;
   for (let b = 0; b < B; b++) {
     const len = p.lens[b];
     for (let s = 0; s < len; s++) {

@@ -34,7 +34,7 @@
  */
 import { record } from '../autograd/record.js';
 import type { DType, FloatArray } from '../kernels/types.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import { type ResolvedActivation, resolveActivation } from './generic-activations.js';
 import { backwardCore, type Needs } from './generic-backward.js';
@@ -261,8 +261,8 @@ export function genericSequence(
     bHh: params.bHh?.data ?? null,
     wHr: params.wHr?.data ?? null,
     peep: params.peep?.data ?? null,
-    h0: h0 ? h0.data : allocData(B * Hout, dtype),
-    c0: lstm ? (c0 ? c0.data : allocData(B * H, dtype)) : null,
+    h0: h0 ? h0.data : allocOut(B * Hout, dtype),
+    c0: lstm ? (c0 ? c0.data : allocOut(B * H, dtype)) : null,
   };
   const fw = forwardCore(plan, arrays);
   const output = new Tensor(fw.out, [plan.T, B, Hout]);

@@ -20,7 +20,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { DType, FloatArray } from '../kernels/types.js';
-import { allocData, type NestedArray, Tensor } from '../tensor/tensor.js';
+import { allocOut, type NestedArray, Tensor } from '../tensor/tensor.js';
 import { DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import { genericSequence } from './generic-sequence.js';
 import { type OnnxAttributes, type OnnxOpType, resolveAttributes } from './onnx-attributes.js';
@@ -121,7 +121,7 @@ function floatInput(
     throw new ShapeError(
       `${where}: ${name}.data has ${flat.length} values but shape ${fmtShape(v.shape)} needs ${n}`,
     );
-  const data = allocData(n, dtype);
+  const data = allocOut(n, dtype);
   for (let i = 0; i < n; i++) data[i] = flat[i];
   return { data, shape: v.shape.slice() };
 }
@@ -168,7 +168,7 @@ function reorder(
   cols: number,
   dtype: DType,
 ): FloatArray {
-  const out = allocData(perm.length * H * cols, dtype);
+  const out = allocOut(perm.length * H * cols, dtype);
   const block = H * cols;
   for (let k = 0; k < perm.length; k++)
     out.set(src.subarray(off + perm[k] * block, off + (perm[k] + 1) * block), k * block);
@@ -185,7 +185,7 @@ function stateSlice(
   layout: 0 | 1,
   dtype: DType,
 ): Tensor {
-  const out = allocData(batch * H, dtype);
+  const out = allocOut(batch * H, dtype);
   for (let b = 0; b < batch; b++) {
     const src = layout === 0 ? (dir * batch + b) * H : (b * nd + dir) * H;
     out.set(s.subarray(src, src + H), b * H);
@@ -264,16 +264,16 @@ export function runNode(node: OnnxNode, inputs: OnnxInputs, options: RunNodeOpti
   // X as [seq, batch, input].
   let xData = X.data;
   if (at.layout === 1) {
-    xData = allocData(T * batch * I, dtype);
+    xData = allocOut(T * batch * I, dtype);
     for (let b = 0; b < batch; b++) {
       for (let t = 0; t < T; t++)
         xData.set(X.data.subarray((b * T + t) * I, (b * T + t + 1) * I), (t * batch + b) * I);
     }
   }
   const x = new Tensor(xData, [T, batch, I]);
-  const Y = allocData(T * nd * batch * H, dtype);
-  const Yh = allocData(nd * batch * H, dtype);
-  const Yc = op === 'LSTM' ? allocData(nd * batch * H, dtype) : null;
+  const Y = allocOut(T * nd * batch * H, dtype);
+  const Yh = allocOut(nd * batch * H, dtype);
+  const Yc = op === 'LSTM' ? allocOut(nd * batch * H, dtype) : null;
   const mode: SequenceMode = op === 'RNN' ? 'RNN_TANH' : op;
   const perm = PERM[op];
   const GH = G * H;

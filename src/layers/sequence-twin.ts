@@ -10,7 +10,7 @@ import { lstmStep } from '../cells/lstm-cell.js';
 import { rnnStep } from '../cells/rnn-cell.js';
 import { add, mul } from '../ops/elementwise.js';
 import { select, stack } from '../ops/join.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import type { SequenceMode, SequenceOptions, SequenceParams, SequenceResult } from './sequence-types.js';
 
 /** m ? a : b per batch row, as a differentiable blend a*m + b*(1-m) with a constant 0/1 mask. */
@@ -48,8 +48,8 @@ export function compositeSequence(
       hNew = rnnStep(mode === 'RNN_TANH' ? 'tanh' : 'relu', xt, h, wIh, wHh, bIh, bHh);
     }
     if (opts.lengths) {
-      const m = allocData(B, x.dtype);
-      const inv = allocData(B, x.dtype);
+      const m = allocOut(B, x.dtype);
+      const inv = allocOut(B, x.dtype);
       for (let b = 0; b < B; b++) {
         const on = t < opts.lengths[b] ? 1 : 0;
         m[b] = on;

@@ -17,7 +17,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { record1 } from '../autograd/record.js';
 import { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
-import { allocData, Tensor, zeros } from '../tensor/tensor.js';
+import { allocOut, Tensor, zeros } from '../tensor/tensor.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
 
 /** One document as the model reads it: distinct word ids and their feature values. */
@@ -71,7 +71,7 @@ export function bagLinear(weight: Tensor, bias: Tensor, bags: readonly Bag[]): T
     }
   });
   const w = weight.data;
-  const out = allocData(B * C, weight.dtype);
+  const out = allocOut(B * C, weight.dtype);
   for (let b = 0; b < B; b++) {
     const { ids, values } = bags[b];
     for (let c = 0; c < C; c++) out[b * C + c] = bias.data[c];
@@ -86,7 +86,7 @@ export function bagLinear(weight: Tensor, bias: Tensor, bags: readonly Bag[]): T
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (weight.requiresGrad) {
-      const d = allocData(V * C, weight.dtype);
+      const d = allocOut(V * C, weight.dtype);
       for (let b = 0; b < B; b++) {
         const { ids, values } = bags[b];
         for (let k = 0; k < ids.length; k++) {
@@ -97,7 +97,7 @@ export function bagLinear(weight: Tensor, bias: Tensor, bags: readonly Bag[]): T
       dw = new Tensor(d, weight.shape);
     }
     if (bias.requiresGrad) {
-      const d = allocData(C, bias.dtype);
+      const d = allocOut(C, bias.dtype);
       for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) d[c] += gd[b * C + c];
       db = new Tensor(d, bias.shape);
     }

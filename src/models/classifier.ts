@@ -31,7 +31,7 @@ import { div } from '../ops/elementwise.js';
 import { concat, select } from '../ops/join.js';
 import { crossEntropy } from '../ops/loss.js';
 import { sum } from '../ops/reduce.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 
@@ -223,7 +223,7 @@ export function maxOverSteps(x: Tensor, lengths: Int32Array): Tensor {
   const [T, B, F] = x.shape;
   const lens = checkLengths('maxOverSteps', lengths, T, B);
   const xd = x.data;
-  const out = allocData(B * F, x.dtype).fill(Number.NEGATIVE_INFINITY);
+  const out = allocOut(B * F, x.dtype).fill(Number.NEGATIVE_INFINITY);
   const arg = new Int32Array(B * F);
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
@@ -242,7 +242,7 @@ export function maxOverSteps(x: Tensor, lengths: Int32Array): Tensor {
   }
   return record1('maxOverSteps', [x], new Tensor(out, [B, F]), (g) => {
     const gd = g.data;
-    const dx = allocData(T * B * F, x.dtype);
+    const dx = allocOut(T * B * F, x.dtype);
     for (let b = 0; b < B; b++)
       for (let f = 0; f < F; f++) dx[(arg[b * F + f] * B + b) * F + f] = gd[b * F + f];
     return [new Tensor(dx, x.shape)];
@@ -331,7 +331,7 @@ export class SequenceClassifier extends Module {
     } else if (this.config.pooling === 'max') {
       pooled = maxOverSteps(output, lens);
     } else {
-      const n = allocData(B, output.dtype);
+      const n = allocOut(B, output.dtype);
       for (let b = 0; b < B; b++) n[b] = lens[b];
       pooled = div(sum(output, { axis: 0 }), new Tensor(n, [B, 1]));
     }

@@ -1,4 +1,4 @@
-import { allocData, type DType, Tensor } from '../tensor/tensor.js';
+import { allocOut, type DType, Tensor } from '../tensor/tensor.js';
 import { DTypeError, ShapeError } from '../util/errors.js';
 import { numel, sameShape, stridesOf } from '../util/shape.js';
 
@@ -52,7 +52,7 @@ export function broadcastIndex(outShape: readonly number[], inShape: readonly nu
 /** Sums a gradient of the broadcast shape back down to `shape` (the backward of broadcasting). */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const out = allocData(numel(shape), g.dtype);
+  const out = allocOut(numel(shape), g.dtype);
   const gd = g.data;
   const inner = numel(shape);
   // Fast path: shape is a suffix of g.shape (bias-like), so out index = i mod inner.

@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, type DType, Tensor } from '../tensor/tensor.js';
+import { allocOut, type DType, Tensor } from '../tensor/tensor.js';
 import { DTypeError } from '../util/errors.js';
 import { checkTensor } from './_util.js';
 
@@ -13,10 +13,10 @@ export function toDType(xIn: Tensor, dtype: DType): Tensor {
     throw new DTypeError(`toDType: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}`);
   }
   if (x.dtype === dtype) return x;
-  const d = allocData(x.size, dtype);
+  const d = allocOut(x.size, dtype);
   d.set(x.data);
   return record1('toDType', [x], new Tensor(d, x.shape), (g) => {
-    const gx = allocData(x.size, x.dtype);
+    const gx = allocOut(x.size, x.dtype);
     gx.set(g.data);
     return [new Tensor(gx, x.shape)];
   });

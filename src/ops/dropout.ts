@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { ConfigError } from '../util/errors.js';
 import { defaultRng, Rng } from '../util/rng.js';
 import { checkTensor } from './_util.js';
@@ -35,7 +35,7 @@ export function dropout(xIn: Tensor, p: number, options: DropoutOptions = {}): T
   const scale = 1 / (1 - p);
   const keep = new Uint8Array(n);
   const xd = x.data;
-  const yd = allocData(n, x.dtype);
+  const yd = allocOut(n, x.dtype);
   for (let i = 0; i < n; i++) {
     if (rng.nextUint32() >= threshold) {
       keep[i] = 1;
@@ -44,7 +44,7 @@ export function dropout(xIn: Tensor, p: number, options: DropoutOptions = {}): T
   }
   return record1('dropout', [x], new Tensor(yd, x.shape), (g) => {
     const gd = g.data;
-    const dx = allocData(n, x.dtype);
+    const dx = allocOut(n, x.dtype);
     for (let i = 0; i < n; i++) if (keep[i]) dx[i] = gd[i] * scale;
     return [new Tensor(dx, x.shape)];
   });

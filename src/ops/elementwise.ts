@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { DTypeError } from '../util/errors.js';
 import { broadcastShapes, numel, sameShape } from '../util/shape.js';
 import { broadcastIndex, checkSameDType, checkTensor, sumToShape } from './_util.js';
@@ -8,7 +8,7 @@ type BinOp = 'add' | 'sub' | 'mul' | 'div';
 
 function asTensor(x: Tensor | number, like: Tensor, op: string, arg: string): Tensor {
   if (typeof x === 'number') {
-    const d = allocData(1, like.dtype);
+    const d = allocOut(1, like.dtype);
     d[0] = x;
     return new Tensor(d, []);
   }
@@ -19,7 +19,7 @@ function asTensor(x: Tensor | number, like: Tensor, op: string, arg: string): Te
 
 function compute(op: BinOp, a: Tensor, b: Tensor, shape: number[]): Tensor {
   const n = numel(shape);
-  const out = allocData(n, a.dtype);
+  const out = allocOut(n, a.dtype);
   const ad = a.data;
   const bd = b.data;
   const f = (x: number, y: number): number =>
@@ -90,7 +90,7 @@ function binary(op: BinOp, aIn: Tensor | number, bIn: Tensor | number): Tensor {
 }
 
 function scalarLike(v: number, like: Tensor): Tensor {
-  const d = allocData(1, like.dtype);
+  const d = allocOut(1, like.dtype);
   d[0] = v;
   return new Tensor(d, []);
 }

@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { DataError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import { checkShape, numel } from '../util/shape.js';
 import { checkRank, checkTensor } from './_util.js';
@@ -129,12 +129,12 @@ export function embedding(weightIn: Tensor, idsIn: IndexInput, options: Embeddin
     }
   }
   const wd = weight.data;
-  const out = allocData(n * E, weight.dtype);
+  const out = allocOut(n * E, weight.dtype);
   for (let p = 0; p < n; p++) out.set(wd.subarray(ids[p] * E, ids[p] * E + E), p * E);
   const y = new Tensor(out, [...shape, E]);
   return record1('embedding', [weight], y, (g) => {
     const gd = g.data;
-    const dw = allocData(V * E, weight.dtype);
+    const dw = allocOut(V * E, weight.dtype);
     for (let p = 0; p < n; p++) {
       const id = ids[p];
       if (id === pad) continue;

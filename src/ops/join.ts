@@ -1,5 +1,5 @@
 import { record, record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
 import { normAxis, sameShape } from '../util/shape.js';
 import { checkSameDType, checkTensor } from './_util.js';
@@ -31,7 +31,7 @@ function checkList(tensors: readonly Tensor[], op: string): void {
 function join(op: string, parts: readonly Tensor[], outer: number, shape: number[]): Tensor {
   const chunks = parts.map((t) => (outer === 0 ? 0 : t.size / outer));
   const total = chunks.reduce((p, q) => p + q, 0);
-  const out = allocData(outer * total, parts[0].dtype);
+  const out = allocOut(outer * total, parts[0].dtype);
   let off = 0;
   parts.forEach((t, k) => {
     const c = chunks[k];
@@ -46,7 +46,7 @@ function join(op: string, parts: readonly Tensor[], outer: number, shape: number
       const start = at;
       at += c;
       if (!t.requiresGrad) return null;
-      const d = allocData(t.size, t.dtype);
+      const d = allocOut(t.size, t.dtype);
       for (let o = 0; o < outer; o++) d.set(gd.subarray(o * total + start, o * total + start + c), o * c);
       return new Tensor(d, t.shape);
     });
@@ -128,7 +128,7 @@ export function split(xIn: Tensor, sizesOrCount: readonly number[] | number, axi
   let off = 0;
   for (const s of sizes) {
     const c = s * inner;
-    const d = allocData(outer * c, x.dtype);
+    const d = allocOut(outer * c, x.dtype);
     for (let o = 0; o < outer; o++) d.set(xd.subarray(o * total + off, o * total + off + c), o * c);
     const shape = x.shape.slice();
     shape[a] = s;
@@ -136,7 +136,7 @@ export function split(xIn: Tensor, sizesOrCount: readonly number[] | number, axi
     off += c;
   }
   record('split', [x], outs, (gs) => {
-    const dx = allocData(x.size, x.dtype);
+    const dx = allocOut(x.size, x.dtype);
     let at = 0;
     gs.forEach((g, k) => {
       const c = sizes[k] * inner;
@@ -154,11 +154,11 @@ function take(op: string, x: Tensor, a: number, start: number, n: number, shape:
   const inner = prod(x.shape, a + 1, x.rank);
   const total = x.shape[a] * inner;
   const c = n * inner;
-  const d = allocData(outer * c, x.dtype);
+  const d = allocOut(outer * c, x.dtype);
   const from = start * inner;
   for (let o = 0; o < outer; o++) d.set(x.data.subarray(o * total + from, o * total + from + c), o * c);
   return record1(op, [x], new Tensor(d, shape), (g) => {
-    const dx = allocData(x.size, x.dtype);
+    const dx = allocOut(x.size, x.dtype);
     for (let o = 0; o < outer; o++) dx.set(g.data.subarray(o * c, o * c + c), o * total + from);
     return [new Tensor(dx, x.shape)];
   });
@@ -244,7 +244,7 @@ export function indexSelect(xIn: Tensor, axis: number, indicesIn: IndexInput): T
   const inner = prod(x.shape, a + 1, x.rank);
   const n = ids.length;
   const xd = x.data;
-  const d = allocData(outer * n * inner, x.dtype);
+  const d = allocOut(outer * n * inner, x.dtype);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       const src = (o * len + ids[j]) * inner;
@@ -255,7 +255,7 @@ export function indexSelect(xIn: Tensor, axis: number, indicesIn: IndexInput): T
   shape[a] = n;
   return record1('indexSelect', [x], new Tensor(d, shape), (g) => {
     const gd = g.data;
-    const dx = allocData(x.size, x.dtype);
+    const dx = allocOut(x.size, x.dtype);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < n; j++) {
         const dst = (o * len + ids[j]) * inner;

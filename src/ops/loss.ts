@@ -1,7 +1,7 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { record1 } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
-import { allocData, type FloatArray, Tensor } from '../tensor/tensor.js';
+import { allocOut, type FloatArray, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
 import { broadcastShapes, numel, sameShape } from '../util/shape.js';
 import { broadcastIndex, checkSameDType, checkTensor } from './_util.js';
@@ -27,7 +27,7 @@ function checkConstant(t: Tensor, op: string, arg: string): void {
 }
 
 function scalar(v: number, like: Tensor): Tensor {
-  const d = allocData(1, like.dtype);
+  const d = allocOut(1, like.dtype);
   d[0] = v;
   return new Tensor(d, []);
 }
@@ -111,7 +111,7 @@ export function crossEntropy(
 
   // Forward: lse per row from one backend exp over the shifted logits.
   const xd = x.data;
-  const buf = allocData(N * C, x.dtype);
+  const buf = allocOut(N * C, x.dtype);
   const lse = new Float64Array(N);
   for (let r = 0; r < N; r++) {
     const b = r * C;
@@ -146,7 +146,7 @@ export function crossEntropy(
   }
   let y: Tensor;
   if (reduction === 'none') {
-    const d = allocData(N, x.dtype);
+    const d = allocOut(N, x.dtype);
     d.set(rowLoss);
     y = new Tensor(d, rowShape);
   } else {
@@ -155,7 +155,7 @@ export function crossEntropy(
 
   return record1(op, [x], y, (g) => {
     const gd = g.data;
-    const dx = allocData(N * C, x.dtype);
+    const dx = allocOut(N * C, x.dtype);
     for (let r = 0; r < N; r++) {
       if (t[r] === ignoreIndex) continue;
       const b = r * C;
@@ -224,16 +224,16 @@ export function mse(pred: Tensor, target: Tensor, options: LossOptions = {}): Te
   const n = pred.size;
   const pd = pred.data;
   const td = target.data;
-  const l = allocData(n, pred.dtype);
+  const l = allocOut(n, pred.dtype);
   for (let i = 0; i < n; i++) l[i] = (pd[i] - td[i]) * (pd[i] - td[i]);
   const y = reduceLoss(l, pred, reduction);
   return record1(op, [pred, target], y, (g) => {
     const sc = elemScale(g.data, reduction, n);
-    const dp = allocData(n, pred.dtype);
+    const dp = allocOut(n, pred.dtype);
     for (let i = 0; i < n; i++) dp[i] = 2 * (pd[i] - td[i]) * sc(i);
     let dt: Tensor | null = null;
     if (target.requiresGrad) {
-      const d = allocData(n, pred.dtype);
+      const d = allocOut(n, pred.dtype);
       for (let i = 0; i < n; i++) d[i] = -dp[i];
       dt = new Tensor(d, target.shape);
     }
@@ -285,7 +285,7 @@ export function binaryCrossEntropyWithLogits(
   const pwf = expand(options.posWeight, 'posWeight');
   const xd = logits.data;
   const yd = targets.data;
-  const l = allocData(n, logits.dtype);
+  const l = allocOut(n, logits.dtype);
   for (let i = 0; i < n; i++)
     l[i] = wf(i) * (pwf(i) * yd[i] * softplus(-xd[i]) + (1 - yd[i]) * softplus(xd[i]));
   const out = reduceLoss(l, logits, reduction);
@@ -294,7 +294,7 @@ export function binaryCrossEntropyWithLogits(
     let dx: Tensor | null = null;
     let dy: Tensor | null = null;
     if (logits.requiresGrad) {
-      const d = allocData(n, logits.dtype);
+      const d = allocOut(n, logits.dtype);
       for (let i = 0; i < n; i++) {
         // σ(x) and 1 - σ(x) = σ(-x), each from exp(-|x|) so neither cancels.
         const e = Math.exp(-Math.abs(xd[i]));
@@ -307,7 +307,7 @@ export function binaryCrossEntropyWithLogits(
       dx = new Tensor(d, logits.shape);
     }
     if (targets.requiresGrad) {
-      const d = allocData(n, logits.dtype);
+      const d = allocOut(n, logits.dtype);
       for (let i = 0; i < n; i++) d[i] = sc(i) * wf(i) * (pwf(i) * softplus(-xd[i]) - softplus(xd[i]));
       dy = new Tensor(d, targets.shape);
     }

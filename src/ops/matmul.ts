@@ -1,6 +1,6 @@
 import { record1 } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { numel } from '../util/shape.js';
 import { checkSameDType, checkTensor } from './_util.js';
@@ -58,7 +58,7 @@ export function matmul(aIn: Tensor, bIn: Tensor, options: MatmulOptions = {}): T
   const aStride = ar * ac;
   const bStride = br * bc;
   const K = kernels();
-  const out = allocData(batch * m * n, dtype);
+  const out = allocOut(batch * m * n, dtype);
   for (let i = 0; i < batch; i++) {
     K.gemm(tA, tB, m, n, k, a.data, i * aStride, lda, b.data, i * bStride, ldb, out, i * m * n, n, false);
   }
@@ -69,7 +69,7 @@ export function matmul(aIn: Tensor, bIn: Tensor, options: MatmulOptions = {}): T
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     if (a.requiresGrad) {
-      const d = allocData(a.size, dtype);
+      const d = allocOut(a.size, dtype);
       for (let i = 0; i < batch; i++) {
         if (!tA)
           K.gemm(false, !tB, m, k, n, gd, i * m * n, n, b.data, i * bStride, ldb, d, i * aStride, k, false);
@@ -78,7 +78,7 @@ export function matmul(aIn: Tensor, bIn: Tensor, options: MatmulOptions = {}): T
       ga = new Tensor(d, a.shape);
     }
     if (b.requiresGrad) {
-      const d = allocData(b.size, dtype);
+      const d = allocOut(b.size, dtype);
       for (let i = 0; i < batch; i++) {
         if (!tB)
           K.gemm(!tA, false, k, n, m, a.data, i * aStride, lda, gd, i * m * n, n, d, i * bStride, n, false);

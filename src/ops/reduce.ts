@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { normAxis } from '../util/shape.js';
 import { checkTensor } from './_util.js';
 
@@ -21,7 +21,7 @@ function blocks(shape: readonly number[], axis: number): [number, number, number
 
 function sumAxis(x: Tensor, axis: number, keepDims: boolean): Tensor {
   const [outer, len, inner] = blocks(x.shape, axis);
-  const out = allocData(outer * inner, x.dtype);
+  const out = allocOut(outer * inner, x.dtype);
   const xd = x.data;
   for (let o = 0; o < outer; o++) {
     for (let r = 0; r < len; r++) {
@@ -39,7 +39,7 @@ function sumAxis(x: Tensor, axis: number, keepDims: boolean): Tensor {
 /** Repeats g (the reduced shape with the axis kept as 1) along `axis` to `shape`, times `scale`. */
 function expandAxis(g: Tensor, shape: readonly number[], axis: number, scale: number): Tensor {
   const [outer, len, inner] = blocks(shape, axis);
-  const out = allocData(outer * len * inner, g.dtype);
+  const out = allocOut(outer * len * inner, g.dtype);
   const gd = g.data;
   for (let o = 0; o < outer; o++) {
     for (let r = 0; r < len; r++) {
@@ -65,7 +65,7 @@ function reduce(op: 'sum' | 'mean', xIn: Tensor, options: ReduceOptions): Tensor
     let s = 0;
     const xd = x.data;
     for (let i = 0; i < xd.length; i++) s += xd[i];
-    const d = allocData(1, x.dtype);
+    const d = allocOut(1, x.dtype);
     d[0] = op === 'mean' ? s / x.size : s;
     y = new Tensor(d, keepDims ? x.shape.map(() => 1) : []);
   } else {

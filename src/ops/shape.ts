@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { normAxis, numel, stridesOf } from '../util/shape.js';
 import { checkTensor } from './_util.js';
@@ -50,7 +50,7 @@ function permuteData(x: Tensor, p: number[]): Tensor {
   const shape = p.map((a) => x.shape[a]);
   const inStr = stridesOf(x.shape);
   const str = p.map((a) => inStr[a]);
-  const out = allocData(x.size, x.dtype);
+  const out = allocOut(x.size, x.dtype);
   const xd = x.data;
   const r = shape.length;
   const idx = new Array<number>(r).fill(0);

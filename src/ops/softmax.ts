@@ -1,6 +1,6 @@
 import { record1 } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
-import { allocData, type FloatArray, Tensor } from '../tensor/tensor.js';
+import { allocOut, type FloatArray, Tensor } from '../tensor/tensor.js';
 import { normAxis } from '../util/shape.js';
 import { checkTensor } from './_util.js';
 
@@ -88,7 +88,7 @@ function laneSums(
 export function softmax(xIn: Tensor, axis = -1): Tensor {
   const x = checkTensor(xIn, 'softmax', 'x');
   const [outer, len, inner] = lanes(x, axis, 'softmax');
-  const yd = allocData(x.size, x.dtype);
+  const yd = allocOut(x.size, x.dtype);
   const [, sm] = shiftedExp(x, outer, len, inner, yd);
   for (let o = 0; o < outer; o++) {
     const lb = o * inner;
@@ -101,7 +101,7 @@ export function softmax(xIn: Tensor, axis = -1): Tensor {
   return record1('softmax', [x], y, (g) => {
     const gd = g.data;
     const dot = laneSums(gd, yd, outer, len, inner);
-    const dx = allocData(x.size, x.dtype);
+    const dx = allocOut(x.size, x.dtype);
     for (let o = 0; o < outer; o++) {
       const lb = o * inner;
       for (let j = 0; j < len; j++) {
@@ -121,7 +121,7 @@ export function softmax(xIn: Tensor, axis = -1): Tensor {
 export function logSoftmax(xIn: Tensor, axis = -1): Tensor {
   const x = checkTensor(xIn, 'logSoftmax', 'x');
   const [outer, len, inner] = lanes(x, axis, 'logSoftmax');
-  const yd = allocData(x.size, x.dtype);
+  const yd = allocOut(x.size, x.dtype);
   const [mx, sm] = shiftedExp(x, outer, len, inner, yd);
   const xd = x.data;
   for (let o = 0; o < outer; o++) {
@@ -136,7 +136,7 @@ export function logSoftmax(xIn: Tensor, axis = -1): Tensor {
   return record1('logSoftmax', [x], y, (g) => {
     const gd = g.data;
     const gs = laneSums(gd, null, outer, len, inner);
-    const dx = allocData(x.size, x.dtype);
+    const dx = allocOut(x.size, x.dtype);
     kernels().unary('exp', dx.length, yd, 0, dx, 0);
     for (let o = 0; o < outer; o++) {
       const lb = o * inner;

@@ -1,6 +1,6 @@
 import { record1 } from '../autograd/record.js';
 import { kernels } from '../kernels/registry.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { checkTensor } from './_util.js';
 
 type KernelUnary = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu';
@@ -12,12 +12,12 @@ type KernelUnary = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu';
 function unary(op: KernelUnary, xIn: Tensor): Tensor {
   const x = checkTensor(xIn, op, 'x');
   const n = x.size;
-  const yd = allocData(n, x.dtype);
+  const yd = allocOut(n, x.dtype);
   kernels().unary(op, n, x.data, 0, yd, 0);
   const y = new Tensor(yd, x.shape);
   return record1(op, [x], y, (g) => {
     const gd = g.data;
-    const out = allocData(n, x.dtype);
+    const out = allocOut(n, x.dtype);
     const xd = x.data;
     switch (op) {
       case 'exp':
@@ -55,12 +55,12 @@ function mapOp(
 ): Tensor {
   const x = checkTensor(xIn, op, 'x');
   const n = x.size;
-  const yd = allocData(n, x.dtype);
+  const yd = allocOut(n, x.dtype);
   const xd = x.data;
   for (let i = 0; i < n; i++) yd[i] = f(xd[i]);
   const y = new Tensor(yd, x.shape);
   return record1(op, [x], y, (g) => {
-    const out = allocData(n, x.dtype);
+    const out = allocOut(n, x.dtype);
     const gd = g.data;
     for (let i = 0; i < n; i++) out[i] = gd[i] * df(xd[i], yd[i]);
     return [new Tensor(out, x.shape)];

@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocData, Tensor } from '../tensor/tensor.js';
+import { allocOut, Tensor } from '../tensor/tensor.js';
 import { DataError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import { broadcastShapes, numel, sameShape } from '../util/shape.js';
 import { broadcastIndex, checkSameDType, checkTensor, sumToShape } from './_util.js';
@@ -40,7 +40,7 @@ function toMask(
 
 function asOperand(v: Tensor | number, like: Tensor | null, op: string, arg: string): Tensor {
   if (typeof v === 'number') {
-    const d = allocData(1, like ? like.dtype : 'float32');
+    const d = allocOut(1, like ? like.dtype : 'float32');
     d[0] = v;
     return new Tensor(d, []);
   }
@@ -74,13 +74,13 @@ export function where(cond: MaskInput, aIn: Tensor | number, bIn: Tensor | numbe
   for (let i = 0; i < n; i++) c[i] = bits[mc ? mc[i] : i];
   const ad = a.data;
   const bd = b.data;
-  const out = allocData(n, a.dtype);
+  const out = allocOut(n, a.dtype);
   for (let i = 0; i < n; i++) out[i] = c[i] ? ad[ma ? ma[i] : i] : bd[mb ? mb[i] : i];
   return record1('where', [a, b], new Tensor(out, shape), (g) => {
     const gd = g.data;
     const part = (t: Tensor, take: number): Tensor | null => {
       if (!t.requiresGrad) return null;
-      const d = allocData(n, t.dtype);
+      const d = allocOut(n, t.dtype);
       for (let i = 0; i < n; i++) if (c[i] === take) d[i] = gd[i];
       return sumToShape(new Tensor(d, shape), t.shape);
     };
@@ -106,11 +106,11 @@ export function maskedFill(xIn: Tensor, mask: MaskInput, value: number): Tensor 
   const [mm] = maps(x.shape.slice(), ms);
   const n = x.size;
   const xd = x.data;
-  const out = allocData(n, x.dtype);
+  const out = allocOut(n, x.dtype);
   for (let i = 0; i < n; i++) out[i] = bits[mm ? mm[i] : i] ? value : xd[i];
   return record1('maskedFill', [x], new Tensor(out, x.shape), (g) => {
     const gd = g.data;
-    const dx = allocData(n, x.dtype);
+    const dx = allocOut(n, x.dtype);
     for (let i = 0; i < n; i++) if (!bits[mm ? mm[i] : i]) dx[i] = gd[i];
     return [new Tensor(dx, x.shape)];
   });

@@ -1,6 +1,7 @@
-import type { DType, FloatArray } from '../kernels/types.js';
+import type { Arena, DType, FloatArray } from '../kernels/types.js';
 import { ConfigError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import { checkShape, numel } from '../util/shape.js';
+import { scopedData, trackTensor } from './scope.js';
 
 export type { DType, FloatArray };
 
@@ -38,8 +39,7 @@ export function installBackward(fn: (t: Tensor, grad?: Tensor) => void): void {
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** The values, row-major. Mutating them in place bumps nothing: call `markChanged()` after. */
-  data: FloatArray;
+  private _data: FloatArray;
   requiresGrad: boolean;
   grad: Tensor | null = null;
   gradFn: GradNode | null = null;
@@ -53,6 +53,8 @@ export class Tensor {
    * may update only these rows (SparseAdam, SGD). Null for an ordinary, dense tensor.
    */
   sparseRows: Int32Array | null = null;
+  /** The op that made a tensor disposed by tidy(), for the error message. */
+  private disposedOp: string | null = null;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
     checkShape(shape, 'Tensor');
@@ -60,10 +62,66 @@ export class Tensor {
     if (data.length !== n) {
       throw new ShapeError(`Tensor: data has ${data.length} values but shape ${fmtShape(shape)} needs ${n}`);
     }
-    this.data = data;
+    this._data = data;
     this.shape = Object.freeze(shape.slice());
     this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
     this.requiresGrad = requiresGrad;
+    trackTensor(this);
+  }
+
+  /**
+   * The values, row-major. Mutating them in place bumps nothing: call `markChanged()` after.
+   * Throws for a tensor disposed at the end of the `tidy()` scope that made it.
+   */
+  get data(): FloatArray {
+    const d = this._data;
+    if (d === DISPOSED) throw this.disposedError();
+    return d;
+  }
+
+  set data(d: FloatArray) {
+    this._data = d;
+  }
+
+  private disposedError(): Error {
+    const made = this.disposedOp;
+    return new ConfigError(
+      `Tensor ${fmtShape(this.shape)} ${this.dtype}${made ? ` (made by ${made})` : ''} was disposed when the tidy() scope that made it ended; return it from the scope's function to keep it, or read what you need inside the scope`,
+    );
+  }
+
+  /** True once the `tidy()` scope that made this tensor has ended without keeping it. */
+  get isDisposed(): boolean {
+    return this._data === DISPOSED;
+  }
+
+  /** @internal Called by tidy() for a tensor it frees. */
+  _dispose(): void {
+    this.disposedOp = this.gradFn?.op ?? null;
+    this._data = DISPOSED;
+    this.gradFn = null;
+    this.grad = null;
+  }
+
+  /**
+   * @internal Called by tidy() for a tensor in the result of its function: values held in the
+   * scope's arena move to ordinary memory (arrays shared by several kept tensors stay shared), and
+   * a tensor computed in the scope is detached, since its graph is freed with the scope.
+   */
+  _keepAfterScope(arena: Arena | null, copies: Map<FloatArray, FloatArray>): void {
+    const d = this._data;
+    if (arena?.owns(d)) {
+      let c = copies.get(d);
+      if (!c) {
+        c = d.slice();
+        copies.set(d, c);
+      }
+      this._data = c;
+    }
+    if (this.gradFn) {
+      this.gradFn = null;
+      this.requiresGrad = false;
+    }
   }
 
   get size(): number {
@@ -126,12 +184,16 @@ export class Tensor {
   }
 
   toString(): string {
+    if (this.isDisposed) return `Tensor(${fmtShape(this.shape)}, ${this.dtype}, disposed)`;
     const head = `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}${
       this.gradFn ? `, gradFn=${this.gradFn.op}` : ''
     })`;
     return `${head}\n${formatValues(this)}`;
   }
 }
+
+/** The data of a disposed tensor (never handed out: the getter throws instead). */
+const DISPOSED: FloatArray = new Float32Array(0);
 
 const MAX_SHOWN = 6;
 
@@ -166,8 +228,9 @@ function formatValues(t: Tensor): string {
 // ---------------------------------------------------------------------------------------------
 // Creation
 
+/** Storage for a new tensor: from the arena inside `tidy()` (see scope.ts). */
 function alloc(n: number, dtype: DType): FloatArray {
-  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  return scopedData(n, dtype);
 }
 
 function checkDType(dtype: unknown, where: string): DType {
@@ -270,5 +333,15 @@ export function fromTyped(data: FloatArray, shape: readonly number[], requiresGr
 
 /** Allocates an uninitialized (zeroed) typed array of a dtype. */
 export function allocData(n: number, dtype: DType): FloatArray {
-  return alloc(n, dtype);
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * Zeroed storage for the values of a tensor about to be made from it (an op's output): inside
+ * `tidy()` it comes from the backend's arena and dies with the scope, so use it only for arrays
+ * that become a tensor's data or are read only while the scope runs (saved for a backward that
+ * runs in it). Long-lived arrays (optimizer state, caches) take `allocData`.
+ */
+export function allocOut(n: number, dtype: DType): FloatArray {
+  return scopedData(n, dtype);
 }

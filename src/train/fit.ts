@@ -23,6 +23,7 @@
  * and loads (`saveCheckpoint(dir, { ...snapshot, config })`, `resume: loadCheckpoint(dir, { model })`).
  */
 import type { Module } from '../nn/module.js';
+import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { DataError, NumericError, ShapeError } from '../util/errors.js';
 import { defaultRng, type Rng } from '../util/rng.js';
@@ -50,6 +51,11 @@ import {
   type NanFound,
   watchBackward,
 } from './nan-guard.js';
+
+/** What the synchronous part of a training step ends with: a NaN found, or the step's results. */
+type StepOutcome =
+  | { nan: NanFound }
+  | { nan: null; loss: number; gradNorm: number | null; carry: unknown; tokens: number | undefined };
 
 /** Trains `model` until a stop condition is met; see the file comment and FitOptions. */
 export async function fit<M extends Module, B, S = unknown>(
@@ -197,29 +203,17 @@ class FitRun<M extends Module, B, S> {
     const opt = o.optimizer;
     const start = this.clock();
     const ctx: FitContext = { step: s.step, epoch: s.epoch, batch: s.batch };
-    const rngBefore = this.rng.getState();
-    opt.zeroGrad();
-    const out = this.callLoss(batch, ctx);
-    const loss = out.loss.item();
-    if (!Number.isFinite(loss)) {
-      const a = findForwardAnomaly(out.loss, this.names);
-      return this.onNan({ kind: 'loss', parameter: a?.parameter ?? null, value: loss, anomaly: a });
-    }
-    out.loss.backward();
-    const bad = findNonFiniteGradient(this.named);
-    if (bad) {
-      const anomaly = this.replay(batch, ctx, rngBefore);
-      return this.onNan({ kind: 'gradient', parameter: bad.name, value: bad.value, anomaly });
-    }
-    const c = this.clip;
-    const gradNorm = c ? clipGradNorm(this.params, c.maxNorm, c.normType) : null;
-    opt.step();
-    s.carry = out.state === undefined ? null : (mapState(out.state, (t) => t.clone()) as S | null);
+    // The synchronous part of the step runs in a tidy() scope, so its tensors (in wasm memory on
+    // that backend) are freed when it ends; only the carried state leaves it.
+    const r = tidy(() => this.computeStep(batch, ctx));
+    if (r.nan) return this.onNan(r.nan);
+    const { loss, gradNorm } = r;
+    s.carry = r.carry as S | null;
     s.step++;
     s.batch++;
     s.nanStreak = 0;
     s.lastLoss = loss;
-    const tokens = typeof out.tokens === 'number' && out.tokens > 0 ? out.tokens : null;
+    const tokens = typeof r.tokens === 'number' && r.tokens > 0 ? r.tokens : null;
     s.epochLoss.add(loss, tokens ?? 1);
     const lr = opt.paramGroups[0].lr;
     if (this.schedInterval === 'step') this.schedStep();
@@ -246,6 +240,31 @@ class FitRun<M extends Module, B, S> {
     if (o.evalEvery && s.step % o.evalEvery === 0) await this.evaluate();
     if (o.checkpoint?.every && s.step % o.checkpoint.every === 0) await this.save();
     this.checkStops();
+  }
+
+  /** zeroGrad, forward, backward, clipping and the optimizer step of one batch (inside tidy). */
+  private computeStep(batch: B, ctx: FitContext): StepOutcome {
+    const opt = this.o.optimizer;
+    const rngBefore = this.rng.getState();
+    opt.zeroGrad();
+    const out = this.callLoss(batch, ctx);
+    const loss = out.loss.item();
+    if (!Number.isFinite(loss)) {
+      const a = findForwardAnomaly(out.loss, this.names);
+      return { nan: { kind: 'loss', parameter: a?.parameter ?? null, value: loss, anomaly: a } };
+    }
+    out.loss.backward();
+    const bad = findNonFiniteGradient(this.named);
+    if (bad) {
+      const anomaly = this.replay(batch, ctx, rngBefore);
+      return { nan: { kind: 'gradient', parameter: bad.name, value: bad.value, anomaly } };
+    }
+    const c = this.clip;
+    const gradNorm = c ? clipGradNorm(this.params, c.maxNorm, c.normType) : null;
+    opt.step();
+    // A copy off the tape: no gradient crosses into the next batch.
+    const carry = out.state === undefined ? null : (mapState(out.state, (t) => t.clone()) as S | null);
+    return { nan: null, loss, gradNorm, carry, tokens: out.tokens };
   }
 
   private callLoss(batch: B, ctx: FitContext): { loss: Tensor; state?: S | null; tokens?: number } {

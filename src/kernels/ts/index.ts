@@ -50,6 +50,9 @@ export const tsKernels: Kernels = {
   allocResident(n: number): Float32Array {
     return new Float32Array(n);
   },
+  arena(): null {
+    return null;
+  },
   adamStep: adamStepTs,
   gemm: gemmTs,
   packB: packBTs,

@@ -129,3 +129,50 @@ describe('wasm loaders', () => {
     assert.notEqual(other, k);
   });
 });
+
+describe('wasm arena (the storage of tidy scopes)', () => {
+  it('hands out aligned, zeroed, non-overlapping views and takes them all back at a mark', () => {
+    const k = fresh();
+    const arena = k.arena();
+    const base = arena.mark();
+    const a = arena.alloc(10);
+    a.fill(5);
+    const inner = arena.mark();
+    const b = arena.alloc(3, false);
+    assert.equal(a.byteOffset % 64, 0);
+    assert.ok(b.byteOffset >= a.byteOffset + 64, 'no overlap');
+    assert.ok(k.resident(a) && arena.owns(a) && arena.owns(b));
+    arena.release(inner);
+    assert.ok(arena.owns(a) && !arena.owns(b), 'released down to the inner mark only');
+    const c = arena.alloc(3);
+    assert.equal(c.byteOffset, b.byteOffset, 'the released space is reused');
+    arena.release(base);
+    assert.ok(!arena.owns(a));
+    const d = arena.alloc(10);
+    assert.equal(d.byteOffset, a.byteOffset);
+    assert.ok(
+      d.every((v) => v === 0),
+      'zeroed on reuse',
+    );
+    assert.throws(() => arena.release(arena.mark() + 64), /mark ahead of the current position/);
+  });
+
+  it('gives an allocation larger than a chunk a chunk of its own, and frees unused chunks at the base', () => {
+    const k = fresh();
+    const arena = k.arena();
+    const base = arena.mark();
+    const big = arena.alloc(3 << 20); // 12 MB, more than the 8 MB default chunk
+    assert.equal(big.length, 3 << 20);
+    const small = arena.alloc(16);
+    assert.ok(arena.owns(big) && arena.owns(small));
+    assert.ok(arena.reservedBytes >= 12 << 20);
+    const heapBefore = k.heap.allocatedBytes;
+    arena.release(base);
+    arena.alloc(16);
+    arena.release(base);
+    assert.ok(
+      k.heap.allocatedBytes < heapBefore,
+      'chunks the last scope did not reach went back to the heap',
+    );
+  });
+});

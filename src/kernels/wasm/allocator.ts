@@ -227,3 +227,94 @@ export class WasmHeap {
     if (buf.byteLength !== this.f32.byteLength) this.f32 = new Float32Array(buf);
   }
 }
+
+interface Chunk {
+  ptr: number;
+  bytes: number;
+}
+
+/**
+ * Stack-ordered float32 storage for the tensors made inside `tidy()` (src/tensor/scope.ts): a
+ * bump pointer over chunks taken from the heap. A scope records `mark()` on entry and calls
+ * `release(mark)` on exit, which frees everything allocated since in one assignment; the chunks
+ * stay for the next scope. Releasing to the base mark also returns to the heap the chunks the
+ * scope just ended did not reach, so the arena follows the working set down as well as up.
+ */
+export class WasmArena {
+  private readonly chunks: Chunk[] = [];
+  /** Index of the chunk being filled (-1: none yet) and the byte offset inside it. */
+  private cur = -1;
+  private off = 0;
+  /** Highest chunk index used since the arena was last released to its base. */
+  private high = -1;
+
+  constructor(
+    private readonly heap: WasmHeap,
+    /** Bytes of a new chunk unless one allocation needs more. */
+    private readonly chunkBytes = 8 << 20,
+  ) {}
+
+  /** The current position, to pass to `release` later. */
+  mark(): number {
+    // Offsets stay below 4 GiB, so the pair packs exactly into one double.
+    return (this.cur + 1) * 4294967296 + this.off;
+  }
+
+  /** An array of `n` floats valid until the arena is released below this point (see Arena). */
+  alloc(n: number, zeroed = true): Float32Array {
+    const bytes = roundUp(Math.max(n * 4, 4), ALIGN);
+    let c = this.cur >= 0 ? this.chunks[this.cur] : undefined;
+    if (!c || this.off + bytes > c.bytes) {
+      const next = this.cur + 1;
+      const have = this.chunks[next];
+      if (!have || have.bytes < bytes) {
+        const size = Math.max(this.chunkBytes, bytes);
+        this.chunks.splice(next, 0, { ptr: this.heap.allocBytes(size), bytes: size });
+      }
+      this.cur = next;
+      this.off = 0;
+      if (next > this.high) this.high = next;
+      c = this.chunks[next];
+    }
+    const view = new Float32Array(this.heap.memory.buffer, c.ptr + this.off, n);
+    this.off += bytes;
+    if (zeroed) view.fill(0);
+    else if (POISON) view.fill(Number.NaN);
+    return view;
+  }
+
+  /** Frees everything allocated after `mark` (from `mark()`). */
+  release(mark: number): void {
+    const chunk = Math.floor(mark / 4294967296) - 1;
+    const off = mark - (chunk + 1) * 4294967296;
+    if (chunk > this.cur || (chunk === this.cur && off > this.off)) {
+      throw new Error('wasm arena: release to a mark ahead of the current position (scopes out of order?)');
+    }
+    this.cur = chunk;
+    this.off = off;
+    if (chunk === -1) {
+      for (let i = this.chunks.length - 1; i > this.high; i--) this.heap.freeBytes(this.chunks[i].ptr);
+      this.chunks.length = Math.min(this.chunks.length, this.high + 1);
+      this.high = -1;
+    }
+  }
+
+  /** True for an array inside the part of a chunk in use (what `alloc` handed out since the base). */
+  owns(a: ArrayBufferView): boolean {
+    if (!(a instanceof Float32Array) || !this.heap.owns(a)) return false;
+    const at = a.byteOffset;
+    for (let i = 0; i <= this.cur; i++) {
+      const c = this.chunks[i];
+      const end = i === this.cur ? c.ptr + this.off : c.ptr + c.bytes;
+      if (at >= c.ptr && at < end) return true;
+    }
+    return false;
+  }
+
+  /** Bytes reserved in chunks (for tests and diagnostics). */
+  get reservedBytes(): number {
+    let s = 0;
+    for (const c of this.chunks) s += c.bytes;
+    return s;
+  }
+}

@@ -14,7 +14,7 @@
  */
 import { tsKernels } from '../ts/index.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
-import type { WasmHeap } from './allocator.js';
+import { WasmArena, type WasmHeap } from './allocator.js';
 import { CTRL, JOB } from './jobs.js';
 import { getThreads, Team, tuning, unitsPerChunk } from './threads.js';
 import type { WasmModule } from './wasm-api.js';
@@ -152,6 +152,7 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
   private scratchBytes = 0;
   /** The worker team: undefined until first needed (a failed team stays, for its stats). */
   private team: Team | undefined;
+  private scopeArena: WasmArena | undefined;
 
   constructor(
     readonly ex: KernelExports,
@@ -339,6 +340,12 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free' | 'gemm
 
   allocResident(n: number): Float32Array {
     return this.heap.allocManaged(n);
+  }
+
+  /** The arena of `tidy()` scopes, created on first use. */
+  arena(): WasmArena {
+    this.scopeArena ??= new WasmArena(this.heap);
+    return this.scopeArena;
   }
 
   resident(a: FloatArray): boolean {

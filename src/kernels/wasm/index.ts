@@ -79,6 +79,7 @@ export const wasmKernels: Kernels = {
   free: (a) => current().free(a),
   resident: (a) => current().resident(a),
   allocResident: (n) => current().allocResident(n),
+  arena: () => current().arena(),
   adamStep: (entries) => current().adamStep(entries),
   gemm: (...args) => current().gemm(...args),
   packB: (...args) => current().packB(...args),
