@@ -21,6 +21,7 @@ import { LMStream } from '../data/lm-stream.js';
 import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
 import { CharLM, type CharLMJSON, type CharLMState } from '../models/char-lm.js';
 import { crossEntropy } from '../ops/loss.js';
+import { tidy } from '../tensor/scope.js';
 import { CheckpointError, ConfigError, RecurError } from '../util/errors.js';
 import type { CorpusSource } from './datasets.js';
 
@@ -231,9 +232,14 @@ export function evaluate(
       const buf = { input: new Int32Array(seqLen * B), target: new Int32Array(seqLen * B) };
       for (let i = 0; i < stream.numWindows; i++) {
         const w = stream.window(i, buf);
-        const out = model.forward(w.input, w.seqLen, B, state);
-        state = out.state;
-        total += crossEntropy(out.logits, w.target, { reduction: 'sum' }).item();
+        const prev = state;
+        // A scope per window: its tensors are freed; the state it ends in is kept.
+        const r = tidy(() => {
+          const out = model.forward(w.input, w.seqLen, B, prev);
+          return { state: out.state, sum: crossEntropy(out.logits, w.target, { reduction: 'sum' }).item() };
+        });
+        state = r.state;
+        total += r.sum;
         count += w.seqLen * B;
       }
       const loss = total / count;

@@ -17,6 +17,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { record1 } from '../autograd/record.js';
 import { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
+import { tidy } from '../tensor/scope.js';
 import { allocOut, Tensor, zeros } from '../tensor/tensor.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
 
@@ -173,14 +174,16 @@ export class BowLogReg extends Module {
     noGrad(() => {
       for (let s = 0; s < bags.length; s += batchSize) {
         const part = bags.slice(s, s + batchSize);
-        const lg = this.forward(part).data;
-        for (let b = 0; b < part.length; b++) {
-          let m = Number.NEGATIVE_INFINITY;
-          for (let c = 0; c < C; c++) m = Math.max(m, lg[b * C + c]);
-          let z = 0;
-          for (let c = 0; c < C; c++) z += Math.exp(lg[b * C + c] - m);
-          for (let c = 0; c < C; c++) out[(s + b) * C + c] = Math.exp(lg[b * C + c] - m) / z;
-        }
+        tidy(() => {
+          const lg = this.forward(part).data;
+          for (let b = 0; b < part.length; b++) {
+            let m = Number.NEGATIVE_INFINITY;
+            for (let c = 0; c < C; c++) m = Math.max(m, lg[b * C + c]);
+            let z = 0;
+            for (let c = 0; c < C; c++) z += Math.exp(lg[b * C + c] - m);
+            for (let c = 0; c < C; c++) out[(s + b) * C + c] = Math.exp(lg[b * C + c] - m) / z;
+          }
+        });
       }
     });
     return out;

@@ -31,6 +31,7 @@ import { div } from '../ops/elementwise.js';
 import { concat, select } from '../ops/join.js';
 import { crossEntropy } from '../ops/loss.js';
 import { sum } from '../ops/reduce.js';
+import { tidy } from '../tensor/scope.js';
 import { allocOut, Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -383,18 +384,20 @@ export class SequenceClassifier extends Module {
             const seq = seqs[i];
             for (let t = 0; t < lens[i]; t++) ids[t * B + b] = seq[t];
           });
-          const logits = this.forward(
-            ids,
-            T,
-            B,
-            idx.map((i) => lens[i]),
-          ).data;
-          idx.forEach((i, b) => {
-            let m = Number.NEGATIVE_INFINITY;
-            for (let c = 0; c < C; c++) m = Math.max(m, logits[b * C + c]);
-            let z = 0;
-            for (let c = 0; c < C; c++) z += Math.exp(logits[b * C + c] - m);
-            for (let c = 0; c < C; c++) out[i * C + c] = Math.exp(logits[b * C + c] - m) / z;
+          tidy(() => {
+            const logits = this.forward(
+              ids,
+              T,
+              B,
+              idx.map((i) => lens[i]),
+            ).data;
+            idx.forEach((i, b) => {
+              let m = Number.NEGATIVE_INFINITY;
+              for (let c = 0; c < C; c++) m = Math.max(m, logits[b * C + c]);
+              let z = 0;
+              for (let c = 0; c < C; c++) z += Math.exp(logits[b * C + c] - m);
+              for (let c = 0; c < C; c++) out[i * C + c] = Math.exp(logits[b * C + c] - m) / z;
+            });
           });
         }
       });

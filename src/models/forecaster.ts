@@ -34,6 +34,7 @@ import { Module } from '../nn/module.js';
 import { add } from '../ops/elementwise.js';
 import { concat, narrow, select } from '../ops/join.js';
 import { reshape } from '../ops/shape.js';
+import { tidy } from '../tensor/scope.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -377,36 +378,39 @@ export class Forecaster extends Module {
     const wasTraining = this.training;
     this.eval();
     try {
-      noGrad(() => {
-        if (mode === 'direct') {
-          if (steps > H)
-            throw new ConfigError(
-              `${where}: direct forecasts reach ${H} steps (the model's horizon), asked for ${steps}`,
-            );
-          const p = this.forward(this.batch(series, origins, false)).data;
-          for (let r = 0; r < n; r++)
-            for (let k = 0; k < steps; k++) out[r * steps + k] = p[r * H + k] * scale.std + scale.mean;
-          return;
-        }
-        if (mode !== 'recursive')
-          throw new ConfigError(
-            `${where}: mode must be 'direct' or 'recursive', got ${JSON.stringify(mode)}`,
-          );
-        const fed = new Float64Array(n * steps);
-        const y = series.values;
-        const valueAt: ValueAt = (row, s) => {
-          const t = origins[row];
-          return s <= t ? (y[s] - scale.mean) / scale.std : fed[row * steps + (s - t - 1)];
-        };
-        for (let k = 0; k < steps; k++) {
-          const shifted = origins.map((t) => t + k);
-          const p = this.forward(this.batch(series, shifted, false, valueAt)).data;
-          for (let r = 0; r < n; r++) {
-            fed[r * steps + k] = p[r * H];
-            out[r * steps + k] = p[r * H] * scale.std + scale.mean;
+      // One tidy() scope for the whole forecast (its results are copied into `out`).
+      noGrad(() =>
+        tidy(() => {
+          if (mode === 'direct') {
+            if (steps > H)
+              throw new ConfigError(
+                `${where}: direct forecasts reach ${H} steps (the model's horizon), asked for ${steps}`,
+              );
+            const p = this.forward(this.batch(series, origins, false)).data;
+            for (let r = 0; r < n; r++)
+              for (let k = 0; k < steps; k++) out[r * steps + k] = p[r * H + k] * scale.std + scale.mean;
+            return;
           }
-        }
-      });
+          if (mode !== 'recursive')
+            throw new ConfigError(
+              `${where}: mode must be 'direct' or 'recursive', got ${JSON.stringify(mode)}`,
+            );
+          const fed = new Float64Array(n * steps);
+          const y = series.values;
+          const valueAt: ValueAt = (row, s) => {
+            const t = origins[row];
+            return s <= t ? (y[s] - scale.mean) / scale.std : fed[row * steps + (s - t - 1)];
+          };
+          for (let k = 0; k < steps; k++) {
+            const shifted = origins.map((t) => t + k);
+            const p = this.forward(this.batch(series, shifted, false, valueAt)).data;
+            for (let r = 0; r < n; r++) {
+              fed[r * steps + k] = p[r * H];
+              out[r * steps + k] = p[r * H] * scale.std + scale.mean;
+            }
+          }
+        }),
+      );
     } finally {
       this.train(wasTraining);
     }

@@ -7,6 +7,7 @@
  * Every draw takes one `rng.uniform()`, so the same seed gives the same text.
  */
 import { noGrad } from '../autograd/grad-mode.js';
+import { tidy } from '../tensor/scope.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { CharLM, CharLMState } from './char-lm.js';
@@ -102,19 +103,21 @@ export function sample(model: CharLM, options: SampleOptions): Int32Array {
     noGrad(() => {
       const scratch = new Float64Array(V);
       const ids = Int32Array.from(prime);
-      let { logits, state } = model.forward(ids, ids.length, 1);
-      let row = logits.data.subarray((ids.length - 1) * V, ids.length * V);
+      // One tidy() scope per step: the last logits row is copied out, the state is kept.
+      const step = (input: Int32Array, s: CharLMState | null) =>
+        tidy(() => {
+          const r = model.forward(input, input.length, 1, s);
+          return { row: r.logits.data.slice((input.length - 1) * V, input.length * V), state: r.state };
+        });
+      let { row, state } = step(ids, null);
       const one = new Int32Array(1);
-      let s: CharLMState = state;
       for (let i = 0; i < length; i++) {
         const id = drawId(row, temperature, topK, rng, scratch);
         out[i] = id;
         options.onToken?.(id);
         if (i === length - 1) break;
         one[0] = id;
-        ({ logits, state } = model.forward(one, 1, 1, s));
-        s = state;
-        row = logits.data;
+        ({ row, state } = step(one, state));
       }
     });
   } finally {

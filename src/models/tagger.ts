@@ -26,6 +26,7 @@ import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
+import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -229,16 +230,18 @@ export class SequenceTagger extends Module {
           group.forEach((g, b) => {
             for (let t = 0; t < lens[b]; t++) x[t * B + b] = ids[g.from + t];
           });
-          const lg = this.forward(x, T, B, lens).data;
-          group.forEach((g, b) => {
-            for (let p = g.core; p < g.coreEnd; p++) {
-              const row = ((p - g.from) * B + b) * K;
-              let m = Number.NEGATIVE_INFINITY;
-              for (let c = 0; c < K; c++) m = Math.max(m, lg[row + c]);
-              let z = 0;
-              for (let c = 0; c < K; c++) z += Math.exp(lg[row + c] - m);
-              for (let c = 0; c < K; c++) out[p * K + c] = Math.exp(lg[row + c] - m) / z;
-            }
+          tidy(() => {
+            const lg = this.forward(x, T, B, lens).data;
+            group.forEach((g, b) => {
+              for (let p = g.core; p < g.coreEnd; p++) {
+                const row = ((p - g.from) * B + b) * K;
+                let m = Number.NEGATIVE_INFINITY;
+                for (let c = 0; c < K; c++) m = Math.max(m, lg[row + c]);
+                let z = 0;
+                for (let c = 0; c < K; c++) z += Math.exp(lg[row + c] - m);
+                for (let c = 0; c < K; c++) out[p * K + c] = Math.exp(lg[row + c] - m) / z;
+              }
+            });
           });
         }
       });
