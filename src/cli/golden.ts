@@ -17,17 +17,14 @@ import { GRU } from '../layers/gru.js';
 import { LSTM } from '../layers/lstm.js';
 import { RNN } from '../layers/rnn.js';
 import type { RNNBase } from '../layers/rnn-base.js';
+import { tidy } from '../tensor/scope.js';
 import { allocData, Tensor } from '../tensor/tensor.js';
 import type { CaseResult, GoldenOptions } from './golden-types.js';
 
 export type { CaseResult, GoldenOptions };
 
 /** Checks one parsed case; `file` is the path it was read from. The backend is already selected. */
-export type CaseChecker = (
-  json: unknown,
-  opts: GoldenOptions,
-  file: string,
-) => CaseResult | Promise<CaseResult>;
+export type CaseChecker = (json: unknown, opts: GoldenOptions, file: string) => CaseResult;
 
 const checkers = new Map<string, CaseChecker>();
 
@@ -390,7 +387,8 @@ export async function checkGoldenFiles(files: string[], opts: GoldenOptions): Pr
         continue;
       }
       try {
-        const r = await checker(json, opts, file);
+        // Each case runs in a tidy() scope, so the reference values also check the arena path.
+        const r = tidy(() => checker(json, opts, file));
         results.push({ ...r, name: r.name || name, file });
       } catch (err) {
         results.push({ name, file, status: 'fail', errors: {}, reason: `error: ${message(err)}` });
