@@ -2,10 +2,11 @@ import { lstmSequenceLoop } from '../sequence.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import { gruGatesBackwardTs, gruGatesForwardTs, lstmGatesBackwardTs, lstmGatesForwardTs } from './gates.js';
 import { gemmTs } from './gemm.js';
+import { gemmPanelsTs, packPanelsTs } from './gemm-panels.js';
 import { adamStepTs } from './optim.js';
 import { unaryTs } from './pointwise.js';
 
-/** The TypeScript "packed" matrix is a contiguous copy of op(B) in [k, n] layout. */
+/** The TypeScript packed matrix: op(B) as panels of 4 columns (see gemm-panels.ts). */
 class TsPacked implements PackedMatrix {
   data: FloatArray | null;
   constructor(
@@ -30,11 +31,7 @@ function packBTs(
   ldb: number,
 ): PackedMatrix {
   const dtype: DType = b instanceof Float64Array ? 'float64' : 'float32';
-  const out = dtype === 'float64' ? new Float64Array(k * n) : new Float32Array(k * n);
-  for (let p = 0; p < k; p++) {
-    for (let j = 0; j < n; j++) out[p * n + j] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-  }
-  return new TsPacked(k, n, dtype, out);
+  return new TsPacked(k, n, dtype, packPanelsTs(transB, k, n, b, bOff, ldb, dtype));
 }
 
 /** The portable reference backend: plain TypeScript over typed arrays, float32 and float64. */
@@ -59,7 +56,7 @@ export const tsKernels: Kernels = {
   gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate): void {
     const p = packed as TsPacked;
     if (!p.data) throw new Error('gemmPacked: the packed matrix was disposed');
-    gemmTs(false, false, m, p.n, p.k, a, aOff, lda, p.data, 0, p.n, c, cOff, ldc, accumulate);
+    gemmPanelsTs(m, p.n, p.k, a, aOff, lda, p.data, c, cOff, ldc, accumulate);
   },
   sumRows(rows, n, src, srcOff, dst, dstOff): void {
     dst.fill(0, dstOff, dstOff + n);
