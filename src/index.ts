@@ -84,14 +84,18 @@ export { EchoStateNetwork, type EsnConfig } from './models/esn.js';
 export {
   EsnForecaster,
   type EsnForecasterConfig,
-  Forecaster,
-  type ForecasterConfig,
-  type ForecastKind,
+} from './models/esn-forecaster.js';
+export {
   type ForecastSeries,
   mape,
   persistenceForecast,
   rmse,
   seasonalNaiveForecast,
+} from './models/forecast-common.js';
+export {
+  Forecaster,
+  type ForecasterConfig,
+  type ForecastKind,
 } from './models/forecaster.js';
 export { type GradFlow, gradientFlow } from './models/gradflow.js';
 export { drawId, type SampleOptions, sample } from './models/sample.js';
@@ -130,7 +134,7 @@ export { logSoftmax, softmax } from './ops/softmax.js';
 export { abs, clamp, exp, log, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 export { maskedFill, where } from './ops/where.js';
 export { rand, randn, uniform } from './tensor/random.js';
-export { tidy } from './tensor/scope.js';
+export { keep, tidy } from './tensor/scope.js';
 export {
   type DType,
   fromTyped,

@@ -1,3 +1,4 @@
+import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { CheckpointError, ConfigError, fmtShape } from '../util/errors.js';
 import { sameShape } from '../util/shape.js';
@@ -19,7 +20,10 @@ export abstract class Module {
     if (this.params.has(name) || this.children.has(name)) {
       throw new ConfigError(`${this.constructor.name}.registerParameter: the name '${name}' is already used`);
     }
-    if (t) t.requiresGrad = true;
+    if (t) {
+      t.requiresGrad = true;
+      keep(t); // a parameter outlives any tidy() scope it is made in
+    }
     this.params.set(name, t);
     return t;
   }

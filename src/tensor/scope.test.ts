@@ -16,7 +16,7 @@ import { reshape } from '../ops/shape.js';
 import { tanh } from '../ops/unary.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { tidy } from './scope.js';
+import { keep, tidy } from './scope.js';
 import { type Tensor, tensor } from './tensor.js';
 
 function onBackend<T>(name: 'ts' | 'wasm', fn: () => T): T {
@@ -130,6 +130,34 @@ for (const backend of BACKENDS) {
         });
         assert.equal(kept.data[0], 7);
         assert.equal((fromInner as unknown as Tensor).isDisposed, true, 'the outer scope did not return it');
+      });
+    });
+
+    it('keep(): exempts a tensor from disposal (detached at the scope end); module parameters are kept', () => {
+      onBackend(backend, () => {
+        let pinnedT: Tensor | null = null;
+        const lstm = tidy(() => {
+          const m = new LSTM({ inputSize: 3, hiddenSize: 4, rng: new Rng(1) });
+          const w = tensor([1, 2], { requiresGrad: true });
+          pinnedT = keep(mul(w, w));
+          return m;
+        });
+        const p = pinnedT as unknown as Tensor;
+        assert.deepEqual(Array.from(p.data), [1, 4]);
+        assert.equal(p.gradFn, null);
+        if (backend === 'wasm') assert.ok(!kernels().resident(p.data), 'moved out of the arena');
+        for (const q of lstm.parameters()) {
+          assert.equal(q.isDisposed, false);
+          assert.equal(q.requiresGrad, true);
+        }
+        const out = tidy(() =>
+          sum(
+            lstm.forward(tensor(new Float32Array(2 * 1 * 3).fill(0.5), { shape: [2, 1, 3] })).output,
+          ).item(),
+        );
+        assert.ok(Number.isFinite(out));
+        const outside = tensor([3]);
+        assert.equal(keep(outside), outside, 'outside a scope keep() returns the tensor as it is');
       });
     });
 

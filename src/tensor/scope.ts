@@ -16,7 +16,8 @@
  * - every other tensor made in the scope is disposed: reading its data throws an error that says
  *   so, and its graph link is cut. The same happens on every backend, so code that works on one
  *   works on the other;
- * - gradients that `backward()` accumulates into leaves made outside (parameters) are unaffected.
+ * - gradients that `backward()` accumulates into leaves made outside (parameters) are unaffected,
+ *   and so are tensors passed to `keep()` (module parameters are, when registered).
  *
  * Scopes nest; a tensor kept by an inner scope belongs to the outer one. `fn` must be synchronous.
  * Raw arrays read from a tensor inside (`t.data`) must be copied if they are needed afterwards.
@@ -78,6 +79,23 @@ export function unscoped<T>(fn: () => T): T {
   }
 }
 
+/** Tensors that no scope disposes (`keep`). */
+const pinned = new WeakSet<Tensor>();
+
+/**
+ * Exempts `t` from disposal by the scopes it was made in (TensorFlow.js' `tf.keep`): its values
+ * move out of the arena now (a copy: tensors that shared its storage do not follow), and when the
+ * scope ends a tensor computed in it is detached, as a returned one is. Module parameters are
+ * kept this way when registered, so a model may be built inside a scope. Outside a scope it does
+ * nothing. Returns `t`.
+ */
+export function keep<T extends Tensor>(t: T): T {
+  if (top === null) return t;
+  pinned.add(t);
+  t._keepAfterScope(top.arena, new Map(), false);
+  return t;
+}
+
 /** Runs `fn` in a scope that disposes the tensors it makes, except those in its result. */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') {
@@ -113,14 +131,18 @@ function end(scope: Scope, result: unknown): void {
   stack.pop();
   top = stack.length > 0 ? stack[stack.length - 1] : null;
   const made = new Set<Tensor>(scope.created);
-  const keep = new Set<Tensor>();
-  if (result !== undefined) collect(result, made, keep, new Set());
+  const kept = new Set<Tensor>();
+  if (result !== undefined) collect(result, made, kept, new Set());
   const arena = scope.arena;
   const copies = new Map<FloatArray, FloatArray>();
-  for (const t of keep) t._keepAfterScope(arena, copies);
-  for (const t of scope.created) if (!keep.has(t)) t._dispose();
+  for (const t of kept) t._keepAfterScope(arena, copies, true);
+  for (const t of scope.created) {
+    if (kept.has(t)) continue;
+    if (pinned.has(t)) t._keepAfterScope(arena, copies, true);
+    else t._dispose();
+  }
   if (arena) arena.release(scope.mark);
-  if (top !== null) for (const t of keep) top.created.push(t);
+  if (top !== null) for (const t of kept) top.created.push(t);
 }
 
 /** Finds the tensors made in the scope inside `x` (tensors, arrays, plain objects, Maps, Sets). */

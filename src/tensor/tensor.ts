@@ -104,11 +104,11 @@ export class Tensor {
   }
 
   /**
-   * @internal Called by tidy() for a tensor in the result of its function: values held in the
-   * scope's arena move to ordinary memory (arrays shared by several kept tensors stay shared), and
-   * a tensor computed in the scope is detached, since its graph is freed with the scope.
+   * @internal Called by tidy() for a tensor in the result of its function (and by keep()): values
+   * held in the scope's arena move to ordinary memory (arrays shared by several kept tensors stay
+   * shared), and with `detach` a tensor computed in the scope loses its graph, freed with the scope.
    */
-  _keepAfterScope(arena: Arena | null, copies: Map<FloatArray, FloatArray>): void {
+  _keepAfterScope(arena: Arena | null, copies: Map<FloatArray, FloatArray>, detach: boolean): void {
     const d = this._data;
     if (arena?.owns(d)) {
       let c = copies.get(d);
@@ -118,7 +118,7 @@ export class Tensor {
       }
       this._data = c;
     }
-    if (this.gradFn) {
+    if (detach && this.gradFn) {
       this.gradFn = null;
       this.requiresGrad = false;
     }
