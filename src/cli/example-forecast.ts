@@ -24,17 +24,17 @@ import { batchIndices } from '../data/batches.js';
 import { Normalizer } from '../data/time-series.js';
 import { readTextFile } from '../io/text-file.js';
 import { getBackend } from '../kernels/registry.js';
+import { EsnForecaster } from '../models/esn-forecaster.js';
 import {
   column,
-  EsnForecaster,
-  Forecaster,
   type ForecastSeries,
   forecastTargets,
   mape,
   persistenceForecast,
   rmse,
   seasonalNaiveForecast,
-} from '../models/forecaster.js';
+} from '../models/forecast-common.js';
+import { Forecaster } from '../models/forecaster.js';
 import { mse } from '../ops/loss.js';
 import { formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';

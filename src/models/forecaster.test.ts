@@ -3,17 +3,17 @@ import { describe, it } from 'node:test';
 import { mse } from '../ops/loss.js';
 import { Adam } from '../train/optim/adam.js';
 import { Rng } from '../util/rng.js';
+import { EsnForecaster } from './esn-forecaster.js';
 import {
   column,
-  EsnForecaster,
-  Forecaster,
   type ForecastSeries,
   forecastTargets,
   mape,
   persistenceForecast,
   rmse,
   seasonalNaiveForecast,
-} from './forecaster.js';
+} from './forecast-common.js';
+import { Forecaster } from './forecaster.js';
 
 /** A weekly pattern plus level noise, with a 'holiday' covariate that cuts the value by 40%. */
 function toySeries(n: number, seed = 1): ForecastSeries {

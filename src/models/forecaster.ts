@@ -14,7 +14,7 @@
  *     with `headHidden` tanh units) maps [h_t, c_{t+1..t+H}] to the H outputs.
  *   - 'mlp': the textbook fixed-window network: the flattened window and the future covariates
  *     go through an MLP with `mlpLayers` hidden layers of `hiddenSize` tanh units.
- *   - EsnForecaster (below): an echo state network driven by the same step inputs over the whole
+ *   - EsnForecaster (esn-forecaster.ts): an echo state network driven by the same step inputs over the whole
  *     history, its readout on [x_t, u_t, c_{t+1..t+H}].
  *
  * Multi-step prediction:
@@ -22,7 +22,8 @@
  *   - 'recursive': a model's first output is the one-step forecast; it is fed back as the newest
  *     value of the window (y_{t+1} := ŷ_{t+1}) to predict t+2, and so on.
  *
- * Layouts: forecasts and targets are [origins, steps] row-major, in the series' own units.
+ * Layouts: forecasts and targets are [origins, steps] row-major, in the series' own units. The
+ * shared types, baselines and error measures are in forecast-common.ts.
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
@@ -36,27 +37,21 @@ import { concat, narrow, select } from '../ops/join.js';
 import { reshape } from '../ops/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
-import { ConfigError, DataError, ShapeError } from '../util/errors.js';
+import { ConfigError, DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { EchoStateNetwork, type EsnConfig } from './esn.js';
+import {
+  checkLags,
+  checkScale,
+  checkSeries,
+  type ForecastSeries,
+  type MultiStep,
+  posInt,
+  type Scale,
+} from './forecast-common.js';
 import { MLP } from './mlp.js';
 
 export type ForecastKind = 'lstm' | 'gru' | 'rnn' | 'mlp';
 export const FORECAST_KINDS: readonly ForecastKind[] = ['lstm', 'gru', 'rnn', 'mlp'];
-export type MultiStep = 'direct' | 'recursive';
-
-/** A series and its covariates: values [N], covariates [N, C] row-major (null when C = 0). */
-export interface ForecastSeries {
-  values: ArrayLike<number>;
-  covariates: ArrayLike<number> | null;
-}
-
-/** Standardization (y - mean) / std, fitted on the training part (e.g. `Normalizer.fit(...).toJSON()`). */
-export interface Scale {
-  mean: number;
-  std: number;
-}
-
 export interface ForecasterConfig {
   kind: ForecastKind;
   /** Input steps W. */
@@ -121,44 +116,6 @@ export interface ForecastBatch {
   steps?: number;
   /** [rows, H]: the normalized seasonal-naive base added to the outputs (seasonalResidual > 0), else null. */
   base?: Tensor | null;
-}
-
-function posInt(where: string, name: string, v: unknown, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new ConfigError(`${where}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function checkLags(where: string, lags: unknown): number[] {
-  if (lags === undefined) return [];
-  if (!Array.isArray(lags) || !lags.every((l) => Number.isInteger(l) && l >= 2))
-    throw new ConfigError(
-      `${where}: lags must be integers >= 2 (lag 1 is always in the input), got ${JSON.stringify(lags)}`,
-    );
-  return lags.slice();
-}
-
-function checkScale(where: string, s: unknown): Scale {
-  const o = s as Scale | null;
-  if (
-    typeof o !== 'object' ||
-    o === null ||
-    !Number.isFinite(o.mean) ||
-    !(o.std > 0 && Number.isFinite(o.std))
-  )
-    throw new ConfigError(
-      `${where}: scale must be { mean, std } with a finite mean and std > 0, got ${JSON.stringify(s)}`,
-    );
-  return { mean: o.mean, std: o.std };
-}
-
-function checkSeries(where: string, s: ForecastSeries, C: number): number {
-  const N = s.values.length;
-  if (C > 0 && (!s.covariates || s.covariates.length !== N * C))
-    throw new ShapeError(
-      `${where}: covariates must be [${N}, ${C}] (${N * C} values), got ${s.covariates ? s.covariates.length : 'null'}`,
-    );
-  return N;
 }
 
 /**
@@ -451,255 +408,4 @@ export class Forecaster extends Module {
       .join('');
     return `Forecaster(${c.kind}, window=${c.window}, horizon=${c.horizon}, covariates=${c.covariates}, hidden=${c.hiddenSize}${layers}${head}${extra})`;
   }
-}
-
-export interface EsnForecasterConfig {
-  /** Outputs H (1 for a one-step readout used recursively). */
-  horizon: number;
-  covariates: number;
-  /** As ForecasterConfig.covariateShift and .lags: the same step inputs as the other models. */
-  covariateShift?: number;
-  lags?: number[];
-  /** Reservoir options; inputSize is 1 + lags + covariates. */
-  esn: Omit<EsnConfig, 'inputSize'>;
-  /** Steps at the start of the series whose states are not used for fitting (default 100). */
-  washout?: number;
-  scale: Scale;
-}
-
-/**
- * An echo state network forecaster: the reservoir is driven by the same step inputs as
- * Forecaster's windows, [(y_s - mean) / std, lagged values, c_{s+shift}], over the whole series
- * (teacher forcing: observed values; values before the series start read as the mean), and a
- * ridge readout on [x_t, u_t, c_{t+1..t+H}] gives the H normalized values after t.
- */
-export class EsnForecaster {
-  readonly config: Readonly<Required<EsnForecasterConfig>>;
-  readonly esn: EchoStateNetwork;
-
-  constructor(config: EsnForecasterConfig) {
-    const where = 'EsnForecaster';
-    this.config = Object.freeze({
-      horizon: posInt(where, 'horizon', config.horizon),
-      covariates: posInt(where, 'covariates', config.covariates, 0),
-      covariateShift: posInt(where, 'covariateShift', config.covariateShift ?? 0, 0),
-      lags: checkLags(where, config.lags),
-      esn: { ...config.esn },
-      washout: posInt(where, 'washout', config.washout ?? 100, 0),
-      scale: checkScale(where, config.scale),
-    });
-    this.esn = new EchoStateNetwork({ ...config.esn, inputSize: this.inputSize });
-  }
-
-  get inputSize(): number {
-    return 1 + this.config.lags.length + this.config.covariates;
-  }
-
-  /** The step input of step s into `u`, the (normalized) value at any step read through `valueAt`. */
-  private stepInput(
-    series: ForecastSeries,
-    s: number,
-    valueAt: (s: number) => number,
-    u: Float64Array,
-  ): void {
-    const { covariates: C, lags, covariateShift: shift } = this.config;
-    const N = series.values.length;
-    u[0] = valueAt(s);
-    for (let l = 0; l < lags.length; l++) u[1 + l] = valueAt(s + 1 - lags[l]);
-    const c = Math.min(s + shift, N - 1);
-    for (let j = 0; j < C; j++) u[1 + lags.length + j] = (series.covariates as ArrayLike<number>)[c * C + j];
-  }
-
-  private observed(series: ForecastSeries): (s: number) => number {
-    const { mean, std } = this.config.scale;
-    return (s) => (s < 0 ? 0 : (series.values[s] - mean) / std);
-  }
-
-  /** Reservoir states after every step of the series, [N, reservoirSize], and the inputs [N, inputSize]. */
-  private drive(series: ForecastSeries): { states: Float64Array; inputs: Float64Array } {
-    const N = checkSeries('EsnForecaster', series, this.config.covariates);
-    const I = this.inputSize;
-    const inputs = new Float64Array(N * I);
-    const u = new Float64Array(I);
-    const obs = this.observed(series);
-    for (let s = 0; s < N; s++) {
-      this.stepInput(series, s, obs, u);
-      inputs.set(u, s * I);
-    }
-    return { states: this.esn.run(inputs, N), inputs };
-  }
-
-  private featureRows(
-    series: ForecastSeries,
-    states: ArrayLike<number>,
-    inputs: ArrayLike<number>,
-    origins: readonly number[],
-    rowOffset = false,
-  ): Float64Array {
-    const { horizon: H, covariates: C } = this.config;
-    const N = series.values.length;
-    const R = this.esn.config.reservoirSize;
-    const I = this.inputSize;
-    const n = origins.length;
-    const st = new Float64Array(n * R);
-    const inp = new Float64Array(n * I);
-    const extra = new Float64Array(n * H * C);
-    origins.forEach((t, r) => {
-      if (t < 0 || t + H >= N)
-        throw new DataError(`EsnForecaster: origin ${t} needs covariates up to ${t + H} of a series of ${N}`);
-      const at = rowOffset ? r : t;
-      for (let i = 0; i < R; i++) st[r * R + i] = states[at * R + i];
-      for (let i = 0; i < I; i++) inp[r * I + i] = inputs[at * I + i];
-      for (let k = 0; k < H * C; k++)
-        extra[r * H * C + k] = (series.covariates as ArrayLike<number>)[(t + 1) * C + k];
-    });
-    return this.esn.features(st, inp, n, extra);
-  }
-
-  /** Fits the readout on the training origins (each needs its H targets; origins < washout are dropped). */
-  fit(series: ForecastSeries, origins: readonly number[], ridge?: number): void {
-    const { horizon: H, covariates: C, scale, washout } = this.config;
-    const use = origins.filter((t) => t >= washout);
-    if (use.length === 0)
-      throw new DataError(`EsnForecaster.fit: no origin at or after the washout (${washout})`);
-    this.esn.extraSize = H * C;
-    const { states, inputs } = this.drive(series);
-    const x = this.featureRows(series, states, inputs, use);
-    const y = new Float64Array(use.length * H);
-    use.forEach((t, r) => {
-      for (let k = 0; k < H; k++) y[r * H + k] = (series.values[t + 1 + k] - scale.mean) / scale.std;
-    });
-    this.esn.fitReadout(x, y, use.length, H, H * C, ridge);
-  }
-
-  /** As Forecaster.forecast: [origins, steps] in the series' units. */
-  forecast(series: ForecastSeries, origins: readonly number[], steps: number, mode: MultiStep): Float64Array {
-    const { horizon: H, scale } = this.config;
-    posInt('EsnForecaster.forecast', 'steps', steps);
-    const { states, inputs } = this.drive(series);
-    const n = origins.length;
-    const out = new Float64Array(n * steps);
-    if (mode === 'direct') {
-      if (steps > H)
-        throw new ConfigError(
-          `EsnForecaster.forecast: direct forecasts reach ${H} steps, asked for ${steps}`,
-        );
-      const p = this.esn.predict(this.featureRows(series, states, inputs, origins), n);
-      for (let r = 0; r < n; r++)
-        for (let k = 0; k < steps; k++) out[r * steps + k] = p[r * H + k] * scale.std + scale.mean;
-      return out;
-    }
-    if (mode !== 'recursive')
-      throw new ConfigError(
-        `EsnForecaster.forecast: mode must be 'direct' or 'recursive', got ${JSON.stringify(mode)}`,
-      );
-    const R = this.esn.config.reservoirSize;
-    const I = this.inputSize;
-    const obs = this.observed(series);
-    origins.forEach((t, r) => {
-      const x = states.slice(t * R, (t + 1) * R);
-      const u = inputs.slice(t * I, (t + 1) * I);
-      const fed = new Float64Array(steps);
-      const valueAt = (s: number) => (s <= t ? obs(s) : fed[s - t - 1]);
-      for (let k = 0; k < steps; k++) {
-        const p = this.esn.predict(this.featureRows(series, x, u, [t + k], true), 1)[0];
-        fed[k] = p;
-        out[r * steps + k] = p * scale.std + scale.mean;
-        if (k + 1 < steps) {
-          this.stepInput(series, t + k + 1, valueAt, u);
-          this.esn.step(u, x);
-        }
-      }
-    });
-    return out;
-  }
-
-  toString(): string {
-    return `EsnForecaster(horizon=${this.config.horizon}, covariates=${this.config.covariates}) with ${this.esn.toString()}`;
-  }
-}
-
-/** The actual values after each origin: [origins, steps]. */
-export function forecastTargets(
-  values: ArrayLike<number>,
-  origins: readonly number[],
-  steps: number,
-): Float64Array {
-  const out = new Float64Array(origins.length * steps);
-  origins.forEach((t, r) => {
-    for (let k = 0; k < steps; k++) {
-      if (t + 1 + k >= values.length)
-        throw new DataError(
-          `forecastTargets: origin ${t} + ${k + 1} is past the end of the series (${values.length})`,
-        );
-      out[r * steps + k] = values[t + 1 + k];
-    }
-  });
-  return out;
-}
-
-/** Persistence (the naive forecast): ŷ_{t+k} = y_t. */
-export function persistenceForecast(
-  values: ArrayLike<number>,
-  origins: readonly number[],
-  steps: number,
-): Float64Array {
-  const out = new Float64Array(origins.length * steps);
-  origins.forEach((t, r) => {
-    out.fill(values[t], r * steps, (r + 1) * steps);
-  });
-  return out;
-}
-
-/**
- * Seasonal naive: ŷ_{t+k} = y_{t+k-m·⌈k/m⌉}, the last observed value of the same season (with
- * m = 7 on daily data: the same weekday, one week back for k <= 7).
- */
-export function seasonalNaiveForecast(
-  values: ArrayLike<number>,
-  origins: readonly number[],
-  steps: number,
-  season: number,
-): Float64Array {
-  posInt('seasonalNaiveForecast', 'season', season);
-  const out = new Float64Array(origins.length * steps);
-  origins.forEach((t, r) => {
-    for (let k = 1; k <= steps; k++) {
-      const s = t + k - season * Math.ceil(k / season);
-      if (s < 0) throw new DataError(`seasonalNaiveForecast: origin ${t} needs step ${s}`);
-      out[r * steps + k - 1] = values[s];
-    }
-  });
-  return out;
-}
-
-/** Root mean squared error. */
-export function rmse(pred: ArrayLike<number>, actual: ArrayLike<number>): number {
-  if (pred.length !== actual.length || pred.length === 0)
-    throw new ShapeError(
-      `rmse: pred and actual must be non-empty and equal in length, got ${pred.length} and ${actual.length}`,
-    );
-  let s = 0;
-  for (let i = 0; i < pred.length; i++) s += (pred[i] - actual[i]) ** 2;
-  return Math.sqrt(s / pred.length);
-}
-
-/** Mean absolute percentage error, in percent: 100 · mean(|ŷ - y| / |y|). */
-export function mape(pred: ArrayLike<number>, actual: ArrayLike<number>): number {
-  if (pred.length !== actual.length || pred.length === 0)
-    throw new ShapeError(
-      `mape: pred and actual must be non-empty and equal in length, got ${pred.length} and ${actual.length}`,
-    );
-  let s = 0;
-  for (let i = 0; i < pred.length; i++) {
-    if (actual[i] === 0) throw new DataError(`mape: actual[${i}] is 0 (MAPE is undefined there)`);
-    s += Math.abs(pred[i] - actual[i]) / Math.abs(actual[i]);
-  }
-  return (100 * s) / pred.length;
-}
-
-/** Column k (0-based) of a [rows, steps] array. */
-export function column(a: ArrayLike<number>, steps: number, k: number): Float64Array {
-  const rows = a.length / steps;
-  return Float64Array.from({ length: rows }, (_, r) => a[r * steps + k]);
 }
