@@ -26,7 +26,6 @@ import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
 import {
-  commonFlags,
   packagePath,
   prepareRunDir,
   Stopwatch,
@@ -36,6 +35,19 @@ import {
   trainWithValidation,
   writeResults,
 } from './example-tasks.js';
+import {
+  batchSizeFlag,
+  cellFlag,
+  choiceFlag,
+  commonFlags,
+  dropoutFlag,
+  embedSizeFlag,
+  epochsFlag,
+  hiddenSizeFlag,
+  intFlag,
+  lrDecayFlag,
+  lrFlag,
+} from './flag-specs.js';
 import { Progress } from './progress.js';
 
 const CMD = 'example space-restore';
@@ -43,121 +55,28 @@ export const BOUNDARY_TAGS = ['inside', 'boundary'] as const;
 export const UNKNOWN_CHAR = '\uFFFD';
 
 const FLAGS: FlagSpec[] = [
-  {
-    name: 'models',
-    type: 'choice',
-    choices: ['both', 'bidirectional', 'unidirectional'],
-    default: 'both',
-    help: 'which taggers to train',
-    section: 'model',
-  },
-  {
-    name: 'cell',
-    type: 'choice',
-    choices: ['lstm', 'gru'],
-    default: 'lstm',
-    help: 'recurrent cell',
-    section: 'model',
-  },
-  {
-    name: 'embed-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 32,
-    help: 'size of the character embedding',
-    section: 'model',
-  },
-  {
-    name: 'hidden-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 64,
-    help: 'units per direction',
-    section: 'model',
-  },
-  {
-    name: 'dropout',
-    type: 'number',
-    min: 0,
-    max: 0.95,
-    default: 0.1,
-    help: 'dropout on the recurrent output',
-    section: 'model',
-  },
-  {
-    name: 'epochs',
-    type: 'int',
-    min: 1,
-    max: 1000,
-    default: 5,
-    help: 'passes over the training text, per model',
-    section: 'training',
-  },
-  {
-    name: 'seq-length',
-    type: 'int',
-    min: 2,
-    max: 100000,
-    default: 128,
-    help: 'characters per training window',
-    section: 'training',
-  },
-  {
-    name: 'batch-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 32,
-    help: 'windows per batch',
-    section: 'training',
-  },
-  {
-    name: 'lr',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    max: 1,
-    default: 0.005,
-    help: 'Adam learning rate (times --lr-decay after every epoch)',
-    section: 'training',
-  },
-  {
-    name: 'lr-decay',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    max: 1,
-    default: 0.8,
-    help: 'learning-rate factor per epoch',
-    section: 'training',
-  },
-  {
-    name: 'window',
-    type: 'int',
-    min: 1,
-    max: 1e6,
-    default: 256,
-    help: 'characters tagged per window at test time',
-    section: 'test',
-  },
-  {
-    name: 'context',
-    type: 'int',
-    min: 0,
-    max: 1e6,
-    default: 32,
-    help: 'characters of context read on each side of a test window',
-    section: 'test',
-  },
-  ...commonFlags('space-restore', 12).map((f) =>
-    f.name === 'max-minutes'
-      ? {
-          ...f,
-          help: 'training time of both models together: the unidirectional one gets 40%, the bidirectional one the rest',
-        }
-      : f,
+  choiceFlag(
+    'models',
+    ['both', 'bidirectional', 'unidirectional'],
+    'both',
+    'which taggers to train',
+    'model',
+  ),
+  cellFlag(),
+  embedSizeFlag(32),
+  hiddenSizeFlag(64, 'units per direction'),
+  dropoutFlag('dropout', 0.1, 'dropout on the recurrent output'),
+  epochsFlag(5, 'passes over the training text, per model'),
+  intFlag('seq-length', [2, 100000], 128, 'characters per training window', 'training'),
+  batchSizeFlag(32, 'windows per batch'),
+  lrFlag(0.005, 'Adam learning rate (times --lr-decay after every epoch)', 1),
+  lrDecayFlag(0.8),
+  intFlag('window', [1, 1e6], 256, 'characters tagged per window at test time', 'test'),
+  intFlag('context', [0, 1e6], 32, 'characters of context read on each side of a test window', 'test'),
+  ...commonFlags(
+    'space-restore',
+    12,
+    'training time of both models together: the unidirectional one gets 40%, the bidirectional one the rest',
   ),
 ];
 

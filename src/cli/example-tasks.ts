@@ -27,7 +27,6 @@ import type { FitOptimizer, LossOutput } from '../train/fit-options.js';
 import { ExponentialLR } from '../train/schedules.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
-import type { FlagSpec } from './args.js';
 import type { Progress } from './progress.js';
 
 export const RUN_PARTS = {
@@ -40,41 +39,6 @@ export const RUN_PARTS = {
 
 /** The kind tag of the config saved with an example's model. */
 export const EXAMPLE_RUN_KIND = 'recur-example-run';
-
-/** Flags every example has (each example adds its own model and training flags). */
-export function commonFlags(name: string, maxMinutes: number): FlagSpec[] {
-  return [
-    {
-      name: 'seed',
-      type: 'int',
-      min: 0,
-      max: 2 ** 32 - 1,
-      default: 1,
-      help: 'seed of the initial weights, shuffling and dropout',
-      section: 'training',
-    },
-    {
-      name: 'max-minutes',
-      type: 'number',
-      min: 0,
-      minExclusive: true,
-      max: 1e6,
-      default: maxMinutes,
-      metavar: 'M',
-      help: 'stop training the recurrent model after this long (the best epoch so far is kept)',
-      section: 'training',
-    },
-    {
-      name: 'out',
-      type: 'string',
-      metavar: 'DIR',
-      defaultText: `runs/${name}-<date>-<time>`,
-      help: 'run folder: model/, results.json, report.txt',
-      section: 'run',
-    },
-    { name: 'overwrite', type: 'bool', help: 'replace the run already in --out', section: 'run' },
-  ];
-}
 
 export function timestamp(): string {
   const d = new Date();

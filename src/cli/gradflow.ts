@@ -21,7 +21,6 @@ import {
   addingTensors,
   type CellKind,
   copyMemory,
-  GATE_INITS,
   type GateInit,
   SequenceModel,
 } from '../models/long-range.js';
@@ -33,96 +32,40 @@ import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
 import { trainMemoryTask } from './example-memory.js';
-import type { RunSettings, Task } from './memory-settings.js';
+import {
+  batchSizeFlag,
+  hiddenSizeFlag,
+  intFlag,
+  maxMinutesFlag,
+  seedFlag,
+  stringFlag,
+} from './flag-specs.js';
+import { cellsFlag, gateInitFlag, type RunSettings, type Task, taskLengthFlag } from './memory-settings.js';
 import { Progress } from './progress.js';
 
 const CMD = 'gradflow';
 
 const FLAGS: FlagSpec[] = [
-  {
-    name: 'tasks',
-    type: 'string',
-    default: 'adding,copy-memory',
-    help: 'comma-separated tasks (adding, copy-memory)',
+  stringFlag('tasks', 'adding,copy-memory', 'comma-separated tasks (adding, copy-memory)', 'measurement', {
     metavar: 'LIST',
-    section: 'measurement',
-  },
-  {
-    name: 'cells',
-    type: 'string',
-    default: 'rnn,lstm,gru',
-    help: 'comma-separated cells (rnn, lstm, gru)',
-    metavar: 'LIST',
-    section: 'measurement',
-  },
-  {
-    name: 'T',
-    type: 'int',
-    min: 4,
-    max: 100000,
-    default: 100,
-    help: 'the task length T',
-    section: 'measurement',
-  },
-  {
-    name: 'hidden-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 64,
-    help: 'recurrent units',
-    section: 'measurement',
-  },
-  {
-    name: 'gate-init',
-    type: 'choice',
-    choices: GATE_INITS,
-    default: 'chrono',
-    help: 'gate biases of LSTM and GRU at initialization (as recur example adding)',
-    section: 'measurement',
-  },
-  {
-    name: 'batch-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 64,
-    help: 'sequences the norms are averaged over',
-    section: 'measurement',
-  },
-  {
-    name: 'seed',
-    type: 'int',
-    min: 0,
-    default: 1,
-    help: 'seed of the weights (the measured batch uses seed + 1000)',
-    section: 'measurement',
-  },
-  {
-    name: 'train-sequences',
-    type: 'int',
-    min: 0,
-    default: 0,
-    help: 'also measure after training each model on this many sequences (0: at initialization only)',
-    section: 'training',
-  },
-  {
-    name: 'max-minutes',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 10,
-    help: 'training time limit per model',
-    section: 'training',
-  },
-  {
-    name: 'out',
-    type: 'string',
-    default: 'gradflow',
-    help: 'folder for gradflow-TASK.svg, gradflow.md and gradflow.json',
+  }),
+  cellsFlag('rnn,lstm,gru', 'comma-separated cells (rnn, lstm, gru)', 'measurement'),
+  taskLengthFlag('measurement'),
+  hiddenSizeFlag(64, 'recurrent units', 'measurement'),
+  gateInitFlag('gate biases of LSTM and GRU at initialization (as recur example adding)', 'measurement'),
+  batchSizeFlag(64, 'sequences the norms are averaged over', 'measurement'),
+  seedFlag('seed of the weights (the measured batch uses seed + 1000)', undefined, 'measurement'),
+  intFlag(
+    'train-sequences',
+    [0],
+    0,
+    'also measure after training each model on this many sequences (0: at initialization only)',
+    'training',
+  ),
+  maxMinutesFlag(10, 'training time limit per model'),
+  stringFlag('out', 'gradflow', 'folder for gradflow-TASK.svg, gradflow.md and gradflow.json', 'output', {
     metavar: 'DIR',
-    section: 'output',
-  },
+  }),
 ];
 
 const HELP = helpText(

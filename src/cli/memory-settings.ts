@@ -6,165 +6,93 @@ import type { CellKind, GateInit } from '../models/long-range.js';
 import { GATE_INITS } from '../models/long-range.js';
 import { ConfigError } from '../util/errors.js';
 import { type FlagSpec, type FlagValue, helpText } from './args.js';
+import {
+  above,
+  batchSizeFlag,
+  boolFlag,
+  choiceFlag,
+  hiddenSizeFlag,
+  intFlag,
+  lrFlag,
+  maxMinutesFlag,
+  numberFlag,
+  optimizerFlag,
+  seedFlag,
+  stringFlag,
+} from './flag-specs.js';
 export type Task = 'adding' | 'copy-memory';
 
+/** `--cells`, the cells to train or measure (also a flag of recur gradflow). */
+export const cellsFlag = (dflt: string, help: string, section: string): FlagSpec =>
+  stringFlag('cells', dflt, help, section, { metavar: 'LIST' });
+
+/** `--T`, the length of the adding and copy-memory sequences. */
+export const taskLengthFlag = (section: string): FlagSpec =>
+  intFlag('T', [4, 100000], 100, 'the task length T', section);
+
+export const gateInitFlag = (help: string, section: string): FlagSpec =>
+  choiceFlag('gate-init', GATE_INITS, 'chrono', help, section);
+
 export const COMMON: FlagSpec[] = [
-  {
-    name: 'cells',
-    type: 'string',
-    default: 'lstm,gru,rnn',
-    help: 'comma-separated cells to train, in order (lstm, gru, rnn)',
-    metavar: 'LIST',
-    section: 'model',
-  },
-  {
-    name: 'hidden-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 64,
-    help: 'recurrent units',
-    section: 'model',
-  },
-  {
-    name: 'gate-init',
-    type: 'choice',
-    choices: GATE_INITS,
-    default: 'chrono',
-    help: "gate biases of LSTM and GRU at initialization: PyTorch's, LSTM forget bias 1, or chrono (Tallec and Ollivier 2018)",
-    section: 'model',
-  },
-  {
-    name: 'chrono-tmax',
-    type: 'number',
-    min: 2,
-    minExclusive: true,
-    defaultText: 'T',
-    help: 'the longest dependency chrono initialization is set up for',
-    section: 'model',
-  },
-  { name: 'T', type: 'int', min: 4, max: 100000, default: 100, help: 'the task length T', section: 'task' },
-  {
-    name: 'batch-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 32,
-    help: 'sequences per step',
-    section: 'training',
-  },
-  {
-    name: 'optimizer',
-    type: 'choice',
-    choices: ['adam', 'rmsprop'],
-    default: 'adam',
-    help: 'optimizer',
-    section: 'training',
-  },
-  {
-    name: 'lr',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 1e-3,
-    help: 'learning rate',
-    section: 'training',
-  },
-  {
-    name: 'grad-clip',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 1,
-    help: 'clip the gradient norm to this',
-    section: 'training',
-  },
-  {
-    name: 'max-sequences',
-    type: 'int',
-    min: 1,
-    default: 400000,
-    help: 'give up after this many training sequences',
-    section: 'training',
-  },
-  {
-    name: 'max-minutes',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 9,
-    help: 'give up after this many minutes (wall clock) per cell',
-    section: 'training',
-  },
-  {
-    name: 'budget-minutes',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 29,
-    help: 'training ends within this many minutes (the final tests and start-up add seconds): a cell started e minutes in trains at most min(--max-minutes, this - e)',
-    section: 'training',
-  },
-  {
-    name: 'jobs',
-    type: 'int',
-    min: 1,
-    max: 64,
-    defaultText: 'the cores, at most one per cell',
-    help: 'cells trained at the same time, each in its own process on one thread',
-    section: 'training',
-  },
-  {
-    name: 'lr-schedule',
-    type: 'choice',
-    choices: ['constant', 'cosine', 'plateau'],
-    default: 'constant',
-    help: 'constant; cosine decay to 5% of --lr over the budget of the cell (--max-minutes or --max-sequences, whichever ends first); or plateau: halve the lr when the test loss has not improved for --plateau-patience tests',
-    section: 'training',
-  },
-  {
-    name: 'plateau-patience',
-    type: 'int',
-    min: 0,
-    default: 4,
-    help: 'with --lr-schedule plateau: tests without improvement before the lr is halved',
-    section: 'training',
-  },
-  {
-    name: 'eval-every',
-    type: 'int',
-    min: 1,
-    default: 250,
-    help: 'test every this many steps',
-    section: 'training',
-  },
-  {
-    name: 'test-size',
-    type: 'int',
-    min: 1,
-    default: 2560,
-    help: 'test sequences (fixed seed)',
-    section: 'training',
-  },
-  {
-    name: 'seed',
-    type: 'int',
-    min: 0,
-    default: 1,
-    help: 'seed of the weights (and, plus one, of the training stream)',
-    section: 'training',
-  },
-  { name: 'json', type: 'bool', help: 'print the results as one JSON line at the end', section: 'output' },
+  cellsFlag('lstm,gru,rnn', 'comma-separated cells to train, in order (lstm, gru, rnn)', 'model'),
+  hiddenSizeFlag(64, 'recurrent units'),
+  gateInitFlag(
+    "gate biases of LSTM and GRU at initialization: PyTorch's, LSTM forget bias 1, or chrono (Tallec and Ollivier 2018)",
+    'model',
+  ),
+  numberFlag(
+    'chrono-tmax',
+    above(2),
+    undefined,
+    'the longest dependency chrono initialization is set up for',
+    'model',
+    { defaultText: 'T' },
+  ),
+  taskLengthFlag('task'),
+  batchSizeFlag(32, 'sequences per step'),
+  optimizerFlag(['adam', 'rmsprop']),
+  lrFlag(1e-3, 'learning rate'),
+  numberFlag('grad-clip', above(0), 1, 'clip the gradient norm to this', 'training'),
+  intFlag('max-sequences', [1], 400000, 'give up after this many training sequences', 'training'),
+  maxMinutesFlag(9, 'give up after this many minutes (wall clock) per cell'),
+  numberFlag(
+    'budget-minutes',
+    above(0),
+    29,
+    'training ends within this many minutes (the final tests and start-up add seconds): a cell started e minutes in trains at most min(--max-minutes, this - e)',
+    'training',
+  ),
+  intFlag(
+    'jobs',
+    [1, 64],
+    undefined,
+    'cells trained at the same time, each in its own process on one thread',
+    'training',
+    { defaultText: 'the cores, at most one per cell' },
+  ),
+  choiceFlag(
+    'lr-schedule',
+    ['constant', 'cosine', 'plateau'],
+    'constant',
+    'constant; cosine decay to 5% of --lr over the budget of the cell (--max-minutes or --max-sequences, whichever ends first); or plateau: halve the lr when the test loss has not improved for --plateau-patience tests',
+    'training',
+  ),
+  intFlag(
+    'plateau-patience',
+    [0],
+    4,
+    'with --lr-schedule plateau: tests without improvement before the lr is halved',
+    'training',
+  ),
+  intFlag('eval-every', [1], 250, 'test every this many steps', 'training'),
+  intFlag('test-size', [1], 2560, 'test sequences (fixed seed)', 'training'),
+  seedFlag('seed of the weights (and, plus one, of the training stream)'),
+  boolFlag('json', 'print the results as one JSON line at the end', 'output'),
 ];
 
 export const ADDING_FLAGS: FlagSpec[] = [
   ...COMMON,
-  {
-    name: 'fixed-length',
-    type: 'bool',
-    help: 'every sequence has length T (the paper draws it from [T, T + T/10])',
-    section: 'task',
-  },
+  boolFlag('fixed-length', 'every sequence has length T (the paper draws it from [T, T + T/10])', 'task'),
 ];
 
 // Copy memory: hidden 128, batch 8, lr 0.003, 24 minutes per cell (the budget of 29 minutes
@@ -189,15 +117,13 @@ const COPY_DEFAULTS: Record<string, number> = {
 };
 export const COPY_FLAGS: FlagSpec[] = [
   ...COMMON.map((s) => (s.name in COPY_DEFAULTS ? { ...s, default: COPY_DEFAULTS[s.name] } : s)),
-  {
-    name: 'target-accuracy',
-    type: 'number',
-    min: 0,
-    max: 1,
-    default: 0.99,
-    help: 'solved once the copied symbols of the test set are recalled this well',
-    section: 'task',
-  },
+  numberFlag(
+    'target-accuracy',
+    [0, 1],
+    0.99,
+    'solved once the copied symbols of the test set are recalled this well',
+    'task',
+  ),
 ];
 
 export const ADDING_HELP = helpText(
