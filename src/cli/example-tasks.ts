@@ -144,6 +144,15 @@ export class Stopwatch {
   get total(): number {
     return (performance.now() - this.t0) / 1000;
   }
+
+  /**
+   * The report's line of the phases' seconds (`train` written out as training), the total and the
+   * load: the machine is shared, so a slow run may be a busy machine.
+   */
+  timeLine(): string {
+    const phases = Object.entries(this.phases).map(([k, s]) => `${k === 'train' ? 'training' : k} ${s}s`);
+    return `time: ${phases.join(', ')}, total ${this.total.toFixed(1)}s (shared machine: load average ${this.loadAtStart} at the start, ${this.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`;
+  }
 }
 
 export interface EpochRecord {
