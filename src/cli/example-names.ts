@@ -12,7 +12,6 @@ import { readFileSync } from 'node:fs';
 import { CharVocab } from '../data/char-vocab.js';
 import { SequenceDataset } from '../data/sequence-dataset.js';
 import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
-import { POOLING_KINDS } from '../models/classifier.js';
 import { Adam } from '../train/optim/adam.js';
 import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -23,17 +22,18 @@ import {
   countClasses,
   finishExample,
   modelInfo,
+  noClassWeightsFlag,
+  poolingFlag,
   splitTrainValTest,
   startExample,
   trainClassifier,
   trainedLine,
+  unidirectionalFlag,
 } from './example-run.js';
 import { packagePath, reportSummary, saveModel } from './example-tasks.js';
 import {
   batchSizeFlag,
-  boolFlag,
   cellFlag,
-  choiceFlag,
   commonFlags,
   dropoutFlag,
   embedSizeFlag,
@@ -55,21 +55,11 @@ const FLAGS: FlagSpec[] = [
   cellFlag(),
   embedSizeFlag(32),
   hiddenSizeFlag(64, 'units per direction'),
-  choiceFlag(
-    'pooling',
-    POOLING_KINDS,
-    'last',
-    'how the steps become one vector: the last states, or max or mean over the letters',
-    'model',
-  ),
-  boolFlag('unidirectional', 'read the letters forward only', 'model'),
+  poolingFlag('last', 'how the steps become one vector: the last states, or max or mean over the letters'),
+  unidirectionalFlag('letters'),
   dropoutFlag('dropout', 0.2, 'dropout on the pooled features'),
   dropoutFlag('embed-dropout', 0, 'dropout on the character vectors'),
-  boolFlag(
-    'no-class-weights',
-    'weight both classes equally in the loss (default: balanced weights N / (2 n_c))',
-    'model',
-  ),
+  noClassWeightsFlag(),
   epochsFlag(40, 'passes over the training names', 10000),
   batchSizeFlag(32, 'names per batch'),
   lrFlag(0.003, 'Adam learning rate', 1),

@@ -1,7 +1,8 @@
 /**
  * The steps the task examples (`recur example spam | names-gender | space-restore`) run alike:
  * flags and run folder at the start, the seeded train/validation/test split and the recurrent
- * classifier's training (spam and names-gender), results.json and the last lines at the end.
+ * classifier's flags and training (spam and names-gender), results.json and the last lines at
+ * the end.
  * example-tasks.ts holds the pieces below them (run folder, training loop, stopwatch).
  */
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { splitFraction } from '../data/split.js';
 import { argmaxRows, classificationReport } from '../models/classification-metrics.js';
 import {
   balancedClassWeights,
+  POOLING_KINDS,
   type PoolingKind,
   type RecurrentKind,
   SequenceClassifier,
@@ -28,6 +30,7 @@ import {
   trainWithValidation,
   writeResults,
 } from './example-tasks.js';
+import { boolFlag, choiceFlag } from './flag-specs.js';
 import { Progress } from './progress.js';
 
 /** One run of a task example: its parsed flags, run folder, progress output and stopwatch. */
@@ -126,6 +129,23 @@ export function classWeightsOf(
         2,
       );
 }
+
+// Flags of the classifier that classifierFromFlags builds, besides the shared ones of flag-specs.ts.
+
+/** How a classifier pools its steps into one vector. */
+export const poolingFlag = (dflt: PoolingKind, help: string): FlagSpec =>
+  choiceFlag('pooling', POOLING_KINDS, dflt, help, 'model');
+
+/** A bidirectional model by default; `items`: what it reads (letters, words). */
+export const unidirectionalFlag = (items: string): FlagSpec =>
+  boolFlag('unidirectional', `read the ${items} forward only`, 'model');
+
+export const noClassWeightsFlag = (): FlagSpec =>
+  boolFlag(
+    'no-class-weights',
+    'weight both classes equally in the loss (default: balanced weights N / (2 n_c))',
+    'model',
+  );
 
 /** The two-class recurrent classifier the flags of the example describe. */
 export function classifierFromFlags(

@@ -18,7 +18,6 @@ import { SequenceDataset } from '../data/sequence-dataset.js';
 import { WordVocab } from '../data/word-vocab.js';
 import { type Bag, BowLogReg, bagOfWords } from '../models/bow-logreg.js';
 import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
-import { POOLING_KINDS } from '../models/classifier.js';
 import { parseEmail } from '../models/email.js';
 import { Adam, AdamW } from '../train/optim/adam.js';
 import { ConfigError } from '../util/errors.js';
@@ -31,18 +30,19 @@ import {
   countClasses,
   finishExample,
   modelInfo,
+  noClassWeightsFlag,
+  poolingFlag,
   splitTrainValTest,
   startExample,
   trainClassifier,
   trainedLine,
+  unidirectionalFlag,
 } from './example-run.js';
 import { listFiles, packagePath, reportSummary, saveModel, trainWithValidation } from './example-tasks.js';
 import {
   above,
   batchSizeFlag,
-  boolFlag,
   cellFlag,
-  choiceFlag,
   commonFlags,
   dropoutFlag,
   embedSizeFlag,
@@ -87,22 +87,12 @@ const FLAGS: FlagSpec[] = [
   cellFlag(),
   embedSizeFlag(64, 'size of the word embedding'),
   hiddenSizeFlag(64, 'units per direction'),
-  choiceFlag(
-    'pooling',
-    POOLING_KINDS,
-    'mean',
-    'how the steps become one vector: max or mean over the words, or the last states',
-    'model',
-  ),
-  boolFlag('unidirectional', 'read the words forward only', 'model'),
+  poolingFlag('mean', 'how the steps become one vector: max or mean over the words, or the last states'),
+  unidirectionalFlag('words'),
   dropoutFlag('dropout', 0.3, 'dropout on the pooled features'),
   dropoutFlag('embed-dropout', 0.3, 'dropout on the word vectors'),
   dropoutFlag('word-dropout', 0.1, 'in training, each word is replaced by <unk> with this probability'),
-  boolFlag(
-    'no-class-weights',
-    'weight both classes equally in the loss (default: balanced weights N / (2 n_c))',
-    'model',
-  ),
+  noClassWeightsFlag(),
   epochsFlag(12, 'passes over the training messages'),
   batchSizeFlag(32, 'messages per batch'),
   lrFlag(0.003, 'Adam learning rate', 1),

@@ -24,51 +24,34 @@ export const SEED_MAX = 2 ** 32 - 1;
 /** `(min, max]`: a lower bound the value must exceed (rates, learning rates, minutes). */
 export const above = (min: number, max?: number): Bounds => ({ min, max, minExclusive: true });
 
-function numeric(
-  type: 'int' | 'number',
-  name: string,
-  range: Range,
-  dflt: number | undefined,
-  help: string,
-  section: string,
-  extra: Extra,
-): FlagSpec {
-  const { min, max, minExclusive } = 'min' in range ? range : { min: range[0], max: range[1] };
-  // Absent fields are left out, not set to undefined, so a spec has exactly the keys a literal would.
-  return {
-    name,
-    type,
-    ...(min !== undefined ? { min } : {}),
-    ...(minExclusive ? { minExclusive } : {}),
-    ...(max !== undefined ? { max } : {}),
-    ...(dflt !== undefined ? { default: dflt } : {}),
-    help,
-    section,
-    ...extra,
+/** The builder of int or number flags: name, bounds, default, help, section, rarer fields. */
+function numeric(type: 'int' | 'number') {
+  return (
+    name: string,
+    range: Range,
+    dflt: number | undefined,
+    help: string,
+    section: string,
+    extra: Extra = {},
+  ): FlagSpec => {
+    const { min, max, minExclusive } = 'min' in range ? range : { min: range[0], max: range[1] };
+    // Absent fields are left out, not set to undefined, so a spec has exactly the keys a literal would.
+    return {
+      name,
+      type,
+      ...(min !== undefined ? { min } : {}),
+      ...(minExclusive ? { minExclusive } : {}),
+      ...(max !== undefined ? { max } : {}),
+      ...(dflt !== undefined ? { default: dflt } : {}),
+      help,
+      section,
+      ...extra,
+    };
   };
 }
 
-export function intFlag(
-  name: string,
-  range: Range,
-  dflt: number | undefined,
-  help: string,
-  section: string,
-  extra: Extra = {},
-): FlagSpec {
-  return numeric('int', name, range, dflt, help, section, extra);
-}
-
-export function numberFlag(
-  name: string,
-  range: Range,
-  dflt: number | undefined,
-  help: string,
-  section: string,
-  extra: Extra = {},
-): FlagSpec {
-  return numeric('number', name, range, dflt, help, section, extra);
-}
+export const intFlag = numeric('int');
+export const numberFlag = numeric('number');
 
 export function choiceFlag(
   name: string,
