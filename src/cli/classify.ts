@@ -14,8 +14,8 @@ import { SequenceTagger } from '../models/tagger.js';
 import { CheckpointError, ConfigError, DataError, RecurError } from '../util/errors.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
 import { insertSpaces, removeSpaces } from './example-spaces.js';
-import { emailIds, headTail } from './example-spam.js';
 import { EXAMPLE_RUN_KIND, RUN_PARTS } from './example-tasks.js';
+import { emailIds, headTail } from './spam-data.js';
 
 const CMD = 'classify';
 

@@ -15,9 +15,10 @@ import { Rng } from '../util/rng.js';
 import { runClassify } from './classify.js';
 import { genderedNames, lastLetter, MajorityByKey, nameIds, runExampleNames } from './example-names.js';
 import { insertSpaces, removeSpaces, runExampleSpaces } from './example-spaces.js';
-import { emailBag, emailIds, headTail, runExampleSpam, wordDropout } from './example-spam.js';
+import { runExampleSpam } from './example-spam.js';
 import { prepareRunDir, saveModel, trainWithValidation } from './example-tasks.js';
 import { Progress } from './progress.js';
+import { emailBag, emailIds, headTail, wordDropout } from './spam-data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'recur-tasks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
