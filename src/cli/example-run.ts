@@ -1,10 +1,11 @@
 /**
  * The steps the task examples (`recur example spam | names-gender | space-restore`) run alike:
  * flags and run folder at the start, the seeded train/validation/test split and the recurrent
- * classifier's flags and training (spam and names-gender), results.json and the last lines at
- * the end.
- * example-tasks.ts holds the pieces below them (run folder, training loop, stopwatch).
+ * classifier's flags and training (spam and names-gender), the stopwatch of the phases,
+ * results.json and the last lines at the end. example-tasks.ts holds the pieces below them (run
+ * folder, training loop).
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { batches } from '../data/batches.js';
 import type { SequenceDataset } from '../data/sequence-dataset.js';
@@ -24,7 +25,6 @@ import { type FlagSpec, type FlagValue, parseFlags } from './args.js';
 import {
   meanNll,
   prepareRunDir,
-  Stopwatch,
   type TrainResult,
   timestamp,
   trainWithValidation,
@@ -33,12 +33,50 @@ import {
 import { boolFlag, choiceFlag } from './flag-specs.js';
 import { Progress } from './progress.js';
 
+/** Wall-clock seconds since construction, per named phase, and the machine's load around them. */
+export class Stopwatch {
+  private readonly t0 = performance.now();
+  private last = this.t0;
+  readonly phases: Record<string, number> = {};
+  /** The 1-minute load average when the run started. */
+  readonly loadAtStart = +loadavg()[0].toFixed(2);
+
+  /** The load averages (1, 5, 15 minutes) now, with the one at the start: the machine is shared. */
+  machine(): { cpus: number; loadAverageAtStart: number; loadAverageAtEnd: number[] } {
+    return {
+      cpus: availableParallelism(),
+      loadAverageAtStart: this.loadAtStart,
+      loadAverageAtEnd: loadavg().map((v) => +v.toFixed(2)),
+    };
+  }
+
+  /** Ends the current phase under `name`; returns its seconds. */
+  lap(name: string): number {
+    const t = performance.now();
+    const s = (t - this.last) / 1000;
+    this.phases[name] = +(s + (this.phases[name] ?? 0)).toFixed(2);
+    this.last = t;
+    return s;
+  }
+
+  get total(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /**
+   * The report's line of the phases' seconds (`train` written out as training), the total and the
+   * load: the machine is shared, so a slow run may be a busy machine.
+   */
+  timeLine(): string {
+    const phases = Object.entries(this.phases).map(([k, s]) => `${k === 'train' ? 'training' : k} ${s}s`);
+    return `time: ${phases.join(', ')}, total ${this.total.toFixed(1)}s (shared machine: load average ${this.loadAtStart} at the start, ${this.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`;
+  }
+}
+
 /** One run of a task example: its parsed flags, run folder, progress output and stopwatch. */
 export interface ExampleRun {
   /** The example's name, as in `recur example NAME` (also the task tag of its results). */
   task: string;
-  /** The command for error messages: `example NAME`. */
-  cmd: string;
   argv: string[];
   v: Record<string, FlagValue | undefined>;
   outDir: string;
@@ -64,7 +102,7 @@ export function startExample(
   }
   const outDir = (v.out as string | undefined) ?? join('runs', `${task}-${timestamp()}`);
   prepareRunDir(cmd, outDir, v.overwrite === true);
-  return { task, cmd, argv, v, outDir, progress: new Progress(process.stdout), watch: new Stopwatch() };
+  return { task, argv, v, outDir, progress: new Progress(process.stdout), watch: new Stopwatch() };
 }
 
 /**

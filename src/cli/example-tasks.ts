@@ -1,7 +1,8 @@
 /**
  * What the task examples (`recur example spam | names-gender | space-restore`) share: the run
  * folder, reading files of the dataset packages, the training loop around `fit` with a validation
- * split, keeping the best weights, and progress output.
+ * split, keeping the best weights, and progress output (example-run.ts: the steps of a run built
+ * on these).
  *
  * A run folder of an example:
  * ```
@@ -15,7 +16,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
@@ -113,46 +113,6 @@ export function saveModel(
 export function writeResults(dir: string, results: Record<string, unknown>, report: string): void {
   writeFileAtomic(join(dir, RUN_PARTS.results), `${JSON.stringify(results, null, 2)}\n`);
   writeFileAtomic(join(dir, RUN_PARTS.report), `${report.trimEnd()}\n`);
-}
-
-/** Wall-clock seconds since construction, per named phase, and the machine's load around them. */
-export class Stopwatch {
-  private readonly t0 = performance.now();
-  private last = this.t0;
-  readonly phases: Record<string, number> = {};
-  /** The 1-minute load average when the run started. */
-  readonly loadAtStart = +loadavg()[0].toFixed(2);
-
-  /** The load averages (1, 5, 15 minutes) now, with the one at the start: the machine is shared. */
-  machine(): { cpus: number; loadAverageAtStart: number; loadAverageAtEnd: number[] } {
-    return {
-      cpus: availableParallelism(),
-      loadAverageAtStart: this.loadAtStart,
-      loadAverageAtEnd: loadavg().map((v) => +v.toFixed(2)),
-    };
-  }
-
-  /** Ends the current phase under `name`; returns its seconds. */
-  lap(name: string): number {
-    const t = performance.now();
-    const s = (t - this.last) / 1000;
-    this.phases[name] = +(s + (this.phases[name] ?? 0)).toFixed(2);
-    this.last = t;
-    return s;
-  }
-
-  get total(): number {
-    return (performance.now() - this.t0) / 1000;
-  }
-
-  /**
-   * The report's line of the phases' seconds (`train` written out as training), the total and the
-   * load: the machine is shared, so a slow run may be a busy machine.
-   */
-  timeLine(): string {
-    const phases = Object.entries(this.phases).map(([k, s]) => `${k === 'train' ? 'training' : k} ${s}s`);
-    return `time: ${phases.join(', ')}, total ${this.total.toFixed(1)}s (shared machine: load average ${this.loadAtStart} at the start, ${this.machine().loadAverageAtEnd.join(' / ')} over 1 / 5 / 15 minutes at the end)`;
-  }
 }
 
 export interface EpochRecord {
