@@ -182,6 +182,7 @@ export {
 export { type Anomaly, allFinite, detectAnomaly, findNonFiniteGradient } from './train/nan-guard.js';
 export { Adagrad, type AdagradOptions } from './train/optim/adagrad.js';
 export { Adam, type AdamOptions, AdamW } from './train/optim/adam.js';
+export { MultiOptimizer, type MultiOptimizerStateDict } from './train/optim/multi.js';
 export {
   type BaseOptions,
   Optimizer,
