@@ -1,9 +1,13 @@
 import type { FloatArray } from '../types.js';
+import { gemmPanelsTs, packPanelsTs } from './gemm-panels.js';
 
 /**
  * Portable GEMM: C[m, n] = (accumulate ? C : 0) + op(A) · op(B), row-major with strides.
- * A 4x4 register block of C is accumulated over k in locals (16 accumulators, 8 loads per k
- * step), which is what lets plain JavaScript pass 4 GFLOP/s; edges fall back to dot products.
+ *
+ * From 4 rows of C on, op(B) is packed into 4-column panels for the call and the panel kernel of
+ * gemm-panels.ts runs (4x4 register blocks over sequential B; op(A) is first copied to [m, k]
+ * rows when transposed): packing is k·n copies against m·k·n multiply-adds. Fewer rows use dot
+ * products. Each C element is the sum over p = 0 .. k-1 in order, added to C once, on both paths.
  */
 export function gemmTs(
   transA: boolean,
@@ -22,92 +26,51 @@ export function gemmTs(
   ldc: number,
   accumulate: boolean,
 ): void {
+  if (!accumulate) {
+    for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+  }
+  if (k === 0 || n === 0) return;
+  if (m < 4) {
+    dotRows(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    return;
+  }
+  const panels = packPanelsTs(transB, k, n, b, bOff, ldb, b instanceof Float64Array ? 'float64' : 'float32');
+  if (!transA) {
+    gemmPanelsTs(m, n, k, a, aOff, lda, panels, c, cOff, ldc, true);
+    return;
+  }
+  // op(A) = Aᵀ with A stored [k, m]: rows of op(A) are columns of A.
+  const at = a instanceof Float64Array ? new Float64Array(m * k) : new Float32Array(m * k);
+  for (let p = 0; p < k; p++) {
+    const row = aOff + p * lda;
+    for (let i = 0; i < m; i++) at[i * k + p] = a[row + i];
+  }
+  gemmPanelsTs(m, n, k, at, 0, k, panels, c, cOff, ldc, true);
+}
+
+/** C[i, j] += Σ_p op(A)[i, p] · op(B)[p, j] as strided dot products (few rows: nothing to pack). */
+function dotRows(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  aOff: number,
+  lda: number,
+  b: FloatArray,
+  bOff: number,
+  ldb: number,
+  c: FloatArray,
+  cOff: number,
+  ldc: number,
+): void {
   const sAi = transA ? 1 : lda;
   const sAk = transA ? lda : 1;
   const sBk = transB ? 1 : ldb;
   const sBj = transB ? ldb : 1;
-  if (!accumulate) {
-    for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
-  }
-  if (k === 0) return;
-  const m4 = m - (m % 4);
-  const n4 = n - (n % 4);
-  for (let i = 0; i < m4; i += 4) {
-    const pa0 = aOff + i * sAi;
-    for (let j = 0; j < n4; j += 4) {
-      let c00 = 0,
-        c01 = 0,
-        c02 = 0,
-        c03 = 0;
-      let c10 = 0,
-        c11 = 0,
-        c12 = 0,
-        c13 = 0;
-      let c20 = 0,
-        c21 = 0,
-        c22 = 0,
-        c23 = 0;
-      let c30 = 0,
-        c31 = 0,
-        c32 = 0,
-        c33 = 0;
-      let pa = pa0;
-      let pb = bOff + j * sBj;
-      for (let p = 0; p < k; p++) {
-        const a0 = a[pa],
-          a1 = a[pa + sAi],
-          a2 = a[pa + 2 * sAi],
-          a3 = a[pa + 3 * sAi];
-        const b0 = b[pb],
-          b1 = b[pb + sBj],
-          b2 = b[pb + 2 * sBj],
-          b3 = b[pb + 3 * sBj];
-        c00 += a0 * b0;
-        c01 += a0 * b1;
-        c02 += a0 * b2;
-        c03 += a0 * b3;
-        c10 += a1 * b0;
-        c11 += a1 * b1;
-        c12 += a1 * b2;
-        c13 += a1 * b3;
-        c20 += a2 * b0;
-        c21 += a2 * b1;
-        c22 += a2 * b2;
-        c23 += a2 * b3;
-        c30 += a3 * b0;
-        c31 += a3 * b1;
-        c32 += a3 * b2;
-        c33 += a3 * b3;
-        pa += sAk;
-        pb += sBk;
-      }
-      let pc = cOff + i * ldc + j;
-      c[pc] += c00;
-      c[pc + 1] += c01;
-      c[pc + 2] += c02;
-      c[pc + 3] += c03;
-      pc += ldc;
-      c[pc] += c10;
-      c[pc + 1] += c11;
-      c[pc + 2] += c12;
-      c[pc + 3] += c13;
-      pc += ldc;
-      c[pc] += c20;
-      c[pc + 1] += c21;
-      c[pc + 2] += c22;
-      c[pc + 3] += c23;
-      pc += ldc;
-      c[pc] += c30;
-      c[pc + 1] += c31;
-      c[pc + 2] += c32;
-      c[pc + 3] += c33;
-    }
-    for (let r = i; r < i + 4; r++) edgeRow(r, n4, n);
-  }
-  for (let r = m4; r < m; r++) edgeRow(r, 0, n);
-
-  function edgeRow(i: number, j0: number, j1: number): void {
-    for (let j = j0; j < j1; j++) {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
       let s = 0;
       let pa = aOff + i * sAi;
       let pb = bOff + j * sBj;
