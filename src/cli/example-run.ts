@@ -194,6 +194,7 @@ export function classifierFromFlags(
   paddingIdx?: number,
 ): SequenceClassifier {
   const v = run.v;
+  const sparseEmbedding = v.sparseEmbedding === true;
   return new SequenceClassifier(
     {
       vocabSize,
@@ -208,7 +209,7 @@ export function classifierFromFlags(
       ...(paddingIdx !== undefined ? { paddingIdx } : {}),
       classWeights,
     },
-    { rng },
+    { rng, sparseEmbedding },
   );
 }
 

@@ -16,7 +16,11 @@ import { SequenceDataset } from '../data/sequence-dataset.js';
 import { WordVocab } from '../data/word-vocab.js';
 import { BowLogReg } from '../models/bow-logreg.js';
 import { argmaxRows, classificationReport, formatReport } from '../models/classification-metrics.js';
+import type { SequenceClassifier } from '../models/classifier.js';
+import type { FitOptimizer } from '../train/fit-options.js';
 import { Adam, AdamW } from '../train/optim/adam.js';
+import { MultiOptimizer } from '../train/optim/multi.js';
+import { SparseAdam } from '../train/optim/sparse-adam.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText } from './args.js';
@@ -39,6 +43,7 @@ import { reportSummary, saveModel, trainWithValidation } from './example-tasks.j
 import {
   above,
   batchSizeFlag,
+  boolFlag,
   cellFlag,
   commonFlags,
   dropoutFlag,
@@ -94,6 +99,11 @@ const FLAGS: FlagSpec[] = [
     'training',
     { defaultText: '--lr' },
   ),
+  boolFlag(
+    'sparse-embedding',
+    'sparse embedding gradients: SparseAdam updates only the rows of the words a batch used (torch.optim.SparseAdam), Adam the rest',
+    'training',
+  ),
   lrDecayFlag(0.85),
   numberFlag(
     'ema-decay',
@@ -123,6 +133,20 @@ examples:
   recur classify runs/spam-... --subject "Cheap meds" "Buy now, limited offer"`,
   FLAGS,
 );
+
+/**
+ * Adam over the model, the embedding at its own learning rate; with a sparse embedding, that one
+ * under SparseAdam (lazy: only the rows a batch used move), the rest under Adam, stepped together.
+ */
+function spamOptimizer(model: SequenceClassifier, lr: number, embedLr: number): FitOptimizer {
+  const rest = model.parameters().filter((p) => p !== model.encoder.weight);
+  if (!model.encoder.sparse)
+    return new Adam([{ params: model.encoder.parameters(), lr: embedLr }, { params: rest }], { lr });
+  return new MultiOptimizer([
+    new SparseAdam([model.encoder.weight], { lr: embedLr }),
+    new Adam(rest, { lr }),
+  ]);
+}
 
 export async function runExampleSpam(argv: string[]): Promise<number> {
   const run = startExample('spam', argv, FLAGS, HELP);
@@ -235,13 +259,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
   const wordDrop = v.wordDropout as number;
   const res = await trainClassifier(run, {
     model,
-    optimizer: new Adam(
-      [
-        { params: model.encoder.parameters(), lr: (v.embedLr as number | undefined) ?? (v.lr as number) },
-        { params: model.parameters().filter((p) => p !== model.encoder.weight) },
-      ],
-      { lr: v.lr as number },
-    ),
+    optimizer: spamOptimizer(model, v.lr as number, (v.embedLr as number | undefined) ?? (v.lr as number)),
     data: new SequenceDataset(
       trainIdx.map((i) => cut(ids[i])),
       trainIdx.map((i) => labels[i]),
@@ -269,6 +287,7 @@ export async function runExampleSpam(argv: string[]): Promise<number> {
     batchSize: v.batchSize,
     lr: v.lr,
     embedLr: v.embedLr ?? v.lr,
+    sparseEmbedding: v.sparseEmbedding === true,
     lrDecay: v.lrDecay,
     emaDecay: v.emaDecay,
     patience: v.patience,

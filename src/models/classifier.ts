@@ -75,6 +75,12 @@ export interface ClassifierJSON extends ClassifierConfig {
 export interface ClassifierOptions {
   /** Generator of the initial weights and dropout masks (default: a new Rng(0)). */
   rng?: Rng;
+  /**
+   * Sparse embedding gradients (`Embedding(..., { sparse: true })`, PyTorch's `sparse=True`): the
+   * gradient names the rows a batch used, for SparseAdam. A training choice, not saved with the
+   * config. Default false.
+   */
+  sparseEmbedding?: boolean;
 }
 
 function posInt(o: Record<string, unknown>, name: string, where: string): number {
@@ -268,7 +274,11 @@ export class SequenceClassifier extends Module {
     this.rng = rng;
     this.encoder = this.registerModule(
       'encoder',
-      new Embedding(c.vocabSize, c.embedSize, { rng, paddingIdx: c.paddingIdx ?? undefined }),
+      new Embedding(c.vocabSize, c.embedSize, {
+        rng,
+        paddingIdx: c.paddingIdx ?? undefined,
+        sparse: options.sparseEmbedding === true,
+      }),
     );
     this.embedDrop = this.registerModule('embedDrop', new Dropout(c.embedDropout, { rng }));
     const layer = {
