@@ -35,7 +35,8 @@ class Scope {
   ) {}
 }
 
-const stack: Scope[] = [];
+/** Open scopes, innermost last; null marks an `unscoped` region inside one. */
+const stack: (Scope | null)[] = [];
 let top: Scope | null = null;
 
 /** Records a new tensor in the innermost scope (called by the Tensor constructor). */
@@ -60,22 +61,19 @@ export function arenaArray(n: number, zeroed: boolean): Float32Array | null {
   return a ? a.alloc(n, zeroed) : null;
 }
 
-/** True while a `tidy` scope is running. */
-export function inScope(): boolean {
-  return top !== null;
-}
-
 /**
  * Runs `fn` outside every scope: the tensors it makes are neither tracked nor placed in an arena
  * (for values that outlive the scope by design, such as the gradients of parameters).
  */
 export function unscoped<T>(fn: () => T): T {
-  const saved = top;
+  if (top === null) return fn();
+  stack.push(null);
   top = null;
   try {
     return fn();
   } finally {
-    top = saved;
+    stack.pop();
+    top = stack[stack.length - 1] ?? null;
   }
 }
 
@@ -129,7 +127,7 @@ function isThenable(x: unknown): boolean {
 function end(scope: Scope, result: unknown): void {
   if (stack[stack.length - 1] !== scope) throw new Error('tidy: scopes ended out of order');
   stack.pop();
-  top = stack.length > 0 ? stack[stack.length - 1] : null;
+  top = stack[stack.length - 1] ?? null;
   const made = new Set<Tensor>(scope.created);
   const kept = new Set<Tensor>();
   if (result !== undefined) collect(result, made, kept, new Set());
