@@ -112,7 +112,7 @@ const FLAGS: FlagSpec[] = [
     'validate and keep a moving average of the weights with this decay per step (0: off)',
     'training',
   ),
-  patienceFlag(3),
+  patienceFlag(5),
   intFlag('baseline-epochs', [1, 1000], 20, 'passes of the bag-of-words baseline', 'baseline'),
   numberFlag('baseline-lr', above(0, 10), 0.05, 'AdamW learning rate of the baseline', 'baseline'),
   numberFlag('baseline-weight-decay', [0, 10], 0.0001, 'AdamW weight decay of the baseline', 'baseline'),
