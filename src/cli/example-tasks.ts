@@ -361,8 +361,3 @@ export function meanNll(proba: ArrayLike<number>, labels: ArrayLike<number>, C: 
   for (let i = 0; i < labels.length; i++) s -= Math.log(Math.max(1e-12, proba[i * C + labels[i]]));
   return s / Math.max(1, labels.length);
 }
-
-/** The parameters' number, for messages. */
-export function paramCount(m: Module): string {
-  return m.numParameters().toLocaleString('en-US');
-}
