@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CharVocab } from '../data/char-vocab.js';
+import { insertSpaces, removeSpaces } from '../data/space-tags.js';
 import { WordVocab } from '../data/word-vocab.js';
 import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
 import { SequenceClassifier } from '../models/classifier.js';
@@ -13,7 +14,6 @@ import { parseEmail } from '../models/email.js';
 import { SequenceTagger } from '../models/tagger.js';
 import { CheckpointError, ConfigError, DataError, RecurError } from '../util/errors.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
-import { insertSpaces, removeSpaces } from './example-spaces.js';
 import { EXAMPLE_RUN_KIND, RUN_PARTS } from './example-tasks.js';
 import { emailIds, headTail } from './spam-data.js';
 

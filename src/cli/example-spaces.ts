@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CharVocab } from '../data/char-vocab.js';
+import { insertSpaces, removeSpaces } from '../data/space-tags.js';
 import {
   type ClassificationReport,
   classificationReport,
@@ -21,7 +22,6 @@ import {
 import type { RecurrentKind } from '../models/classifier.js';
 import { SequenceTagger } from '../models/tagger.js';
 import { Adam } from '../train/optim/adam.js';
-import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText } from './args.js';
 import { finishExample, modelInfo, startExample, trainedLine } from './example-run.js';
@@ -83,42 +83,6 @@ examples:
   recur classify runs/space-restore-... "itwasthebestoftimesitwastheworstoftimes"`,
   FLAGS,
 );
-
-/**
- * The characters of `text` without white space (as code points, joined) and the tag of each:
- * 1 when white space followed it in `text`, else 0. White space at the very start is dropped.
- */
-export function removeSpaces(text: string): { chars: string; tags: Uint8Array } {
-  const out: string[] = [];
-  const tags: number[] = [];
-  let gap = false;
-  for (const ch of text) {
-    if (/\s/u.test(ch)) {
-      gap = true;
-      continue;
-    }
-    if (gap && tags.length > 0) tags[tags.length - 1] = 1;
-    gap = false;
-    out.push(ch);
-    tags.push(0);
-  }
-  if (gap && tags.length > 0) tags[tags.length - 1] = 1;
-  return { chars: out.join(''), tags: Uint8Array.from(tags) };
-}
-
-/** The text with a space after every character tagged 1 (a final one is dropped). */
-export function insertSpaces(chars: string, tags: ArrayLike<number>): string {
-  const cps = [...chars];
-  if (cps.length !== tags.length) {
-    throw new DataError(`insertSpaces: ${cps.length} characters but ${tags.length} tags`);
-  }
-  let s = '';
-  cps.forEach((c, i) => {
-    s += c;
-    if (tags[i] === 1 && i < cps.length - 1) s += ' ';
-  });
-  return s;
-}
 
 interface TagBatch {
   ids: Int32Array;
