@@ -35,6 +35,7 @@ import { ErrorRates } from '../models/edit-distance.js';
 import { type AttentionChoice, Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
 import { crossEntropy } from '../ops/loss.js';
 import { reshape } from '../ops/shape.js';
+import { tidy } from '../tensor/scope.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
 import { type FitEvent, formatEvent } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
@@ -132,13 +133,15 @@ export function describeStrips(
   noGrad(() => {
     for (let s = 0; s < strips.length; s += 256) {
       const b = captionBatch(strips.slice(s, s + 256), vocab, columnsPerStep);
-      const dec = model.stepDecoder(b.source);
       const o = { bosId: vocab.bosId, eosId: vocab.eosId, maxLength: 8 };
-      out.push(
-        ...(beam === 1 && nBest === 1
+      // One tidy() scope per batch: the decoder and its tensors die with it (hypotheses are numbers).
+      const hyps = tidy(() => {
+        const dec = model.stepDecoder(b.source);
+        return beam === 1 && nBest === 1
           ? greedyDecode(dec, o).map((h) => [h])
-          : beamSearch(dec, { ...o, width: beam, nBest })),
-      );
+          : beamSearch(dec, { ...o, width: beam, nBest });
+      });
+      out.push(...hyps);
     }
   });
   model.train(was);

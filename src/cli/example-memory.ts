@@ -32,6 +32,7 @@ import {
   SequenceModel,
 } from '../models/long-range.js';
 import { crossEntropy, mse } from '../ops/loss.js';
+import { tidy } from '../tensor/scope.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
 import { formatCount, formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
@@ -73,12 +74,14 @@ function testAdding(model: SequenceModel, s: RunSettings): Record<string, number
   noGrad(() => {
     while (n < s.testSize) {
       const b = addingProblem(rng, Math.min(256, s.testSize - n), s.T, { fixedLength: s.fixedLength });
-      const t = addingTensors(b);
-      const e = addingErrors(model.forwardLast(t.input, b.lengths), b.target);
-      for (const v of e) {
-        se += v * v;
-        if (Math.abs(v) >= ADDING_TOLERANCE) wrong++;
-      }
+      tidy(() => {
+        const t = addingTensors(b);
+        const e = addingErrors(model.forwardLast(t.input, b.lengths), b.target);
+        for (const v of e) {
+          se += v * v;
+          if (Math.abs(v) >= ADDING_TOLERANCE) wrong++;
+        }
+      });
       n += b.batch;
     }
   });
@@ -93,9 +96,11 @@ function testCopy(model: SequenceModel, s: RunSettings): Record<string, number> 
   noGrad(() => {
     while (n < s.testSize) {
       const b = copyMemory(rng, Math.min(250, s.testSize - n), s.T);
-      const logits = model.forwardEvery(fromTyped(b.oneHot, [b.length, b.batch, b.vocab]));
-      loss += crossEntropy(logits, b.target).item() * b.batch;
-      acc += copyAccuracy(logits, b) * b.batch;
+      tidy(() => {
+        const logits = model.forwardEvery(fromTyped(b.oneHot, [b.length, b.batch, b.vocab]));
+        loss += crossEntropy(logits, b.target).item() * b.batch;
+        acc += copyAccuracy(logits, b) * b.batch;
+      });
       n += b.batch;
     }
   });

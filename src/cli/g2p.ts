@@ -19,6 +19,7 @@ import { readTextFile } from '../io/text-file.js';
 import { beamSearch, greedyDecode, type Hypothesis } from '../models/beam-search.js';
 import { buildLexicon, graphemes, type Lexicon, parseCmudict, splitWords } from '../models/g2p.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
+import { tidy } from '../tensor/scope.js';
 import { CheckpointError, ConfigError, DataError } from '../util/errors.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
 
@@ -100,10 +101,11 @@ export function transcribe(
           idx.map((i) => encodeWord(srcVocab, words[i])),
           { padValue: srcVocab.padId },
         );
-        const dec = model.stepDecoder({ ids: p.data, lengths: p.lengths });
         const opts = { bosId: tgtVocab.bosId, eosId: tgtVocab.eosId, maxLength: p.maxLen + 10 };
-        const hyps =
-          o.beam === 1 && (o.nBest ?? 1) === 1
+        // One tidy() scope per batch: the decoder and its tensors die with it (hypotheses are numbers).
+        const hyps = tidy(() => {
+          const dec = model.stepDecoder({ ids: p.data, lengths: p.lengths });
+          return o.beam === 1 && (o.nBest ?? 1) === 1
             ? greedyDecode(dec, opts).map((h) => [h])
             : beamSearch(dec, {
                 ...opts,
@@ -111,6 +113,7 @@ export function transcribe(
                 nBest: o.nBest ?? 1,
                 lengthPenalty: o.lengthPenalty ?? 0,
               });
+        });
         idx.forEach((i, k) => {
           out[i] = hyps[k].map((h) => ({ phones: tgtVocab.decodeTokens(h.tokens), hyp: h }));
         });
