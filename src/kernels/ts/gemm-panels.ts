@@ -19,15 +19,36 @@ export function packPanelsTs(
   ldb: number,
   dtype: DType,
 ): FloatArray {
-  const panels = Math.ceil(n / 4);
-  const size = panels * k * 4;
+  const size = panelsSize(k, n);
   const out = dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  packPanelsInto(out, transB, k, n, b, bOff, ldb);
+  return out;
+}
+
+/** Floats the panels of a [k, n] op(B) take. */
+export function panelsSize(k: number, n: number): number {
+  return Math.ceil(n / 4) * k * 4;
+}
+
+/** packPanelsTs into `out` (at least panelsSize(k, n) long; whatever it held is overwritten). */
+export function packPanelsInto(
+  out: FloatArray,
+  transB: boolean,
+  k: number,
+  n: number,
+  b: FloatArray,
+  bOff: number,
+  ldb: number,
+): void {
+  const panels = Math.ceil(n / 4);
   for (let q = 0; q < panels; q++) {
     const w = Math.min(4, n - 4 * q);
-    for (let jj = 0; jj < w; jj++) {
+    for (let jj = 0; jj < 4; jj++) {
       const j = 4 * q + jj;
       let o = q * k * 4 + jj;
-      if (transB) {
+      if (jj >= w) {
+        for (let p = 0; p < k; p++, o += 4) out[o] = 0;
+      } else if (transB) {
         const src = bOff + j * ldb;
         for (let p = 0; p < k; p++, o += 4) out[o] = b[src + p];
       } else {
@@ -35,7 +56,6 @@ export function packPanelsTs(
       }
     }
   }
-  return out;
 }
 
 /** Rows of A per block: the block (MC x k) stays in L2 while every panel passes over it. */

@@ -1,5 +1,5 @@
 import type { FloatArray } from '../types.js';
-import { gemmPanelsTs, packPanelsTs } from './gemm-panels.js';
+import { gemmPanelsTs, packPanelsInto, panelsSize } from './gemm-panels.js';
 
 /**
  * Portable GEMM: C[m, n] = (accumulate ? C : 0) + op(A) · op(B), row-major with strides.
@@ -8,6 +8,8 @@ import { gemmPanelsTs, packPanelsTs } from './gemm-panels.js';
  * gemm-panels.ts runs (4x4 register blocks over sequential B; op(A) is first copied to [m, k]
  * rows when transposed): packing is k·n copies against m·k·n multiply-adds. Fewer rows use dot
  * products. Each C element is the sum over p = 0 .. k-1 in order, added to C once, on both paths.
+ * The packed copies go to scratch arrays kept between calls (grown, never shrunk), so a GEMM per
+ * time step allocates nothing; the function is synchronous and not re-entered, so one set serves.
  */
 export function gemmTs(
   transA: boolean,
@@ -31,16 +33,35 @@ export function gemmTs(
   }
   if (k === 0 || n === 0) return;
   if (m < 4) {
-    dotRows(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    // Dot products: nothing to pack for so few rows.
+    const sAi = transA ? 1 : lda;
+    const sAk = transA ? lda : 1;
+    const sBk = transB ? 1 : ldb;
+    const sBj = transB ? ldb : 1;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let pa = aOff + i * sAi;
+        let pb = bOff + j * sBj;
+        for (let p = 0; p < k; p++) {
+          s += a[pa] * b[pb];
+          pa += sAk;
+          pb += sBk;
+        }
+        c[cOff + i * ldc + j] += s;
+      }
+    }
     return;
   }
-  const panels = packPanelsTs(transB, k, n, b, bOff, ldb, b instanceof Float64Array ? 'float64' : 'float32');
+  const f64 = b instanceof Float64Array;
+  const panels = scratch(f64, 0, panelsSize(k, n));
+  packPanelsInto(panels, transB, k, n, b, bOff, ldb);
   if (!transA) {
     gemmPanelsTs(m, n, k, a, aOff, lda, panels, c, cOff, ldc, true);
     return;
   }
   // op(A) = Aᵀ with A stored [k, m]: rows of op(A) are columns of A.
-  const at = a instanceof Float64Array ? new Float64Array(m * k) : new Float32Array(m * k);
+  const at = scratch(a instanceof Float64Array, 1, m * k);
   for (let p = 0; p < k; p++) {
     const row = aOff + p * lda;
     for (let i = 0; i < m; i++) at[i * k + p] = a[row + i];
@@ -48,38 +69,12 @@ export function gemmTs(
   gemmPanelsTs(m, n, k, at, 0, k, panels, c, cOff, ldc, true);
 }
 
-/** C[i, j] += Σ_p op(A)[i, p] · op(B)[p, j] as strided dot products (few rows: nothing to pack). */
-function dotRows(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: FloatArray,
-  aOff: number,
-  lda: number,
-  b: FloatArray,
-  bOff: number,
-  ldb: number,
-  c: FloatArray,
-  cOff: number,
-  ldc: number,
-): void {
-  const sAi = transA ? 1 : lda;
-  const sAk = transA ? lda : 1;
-  const sBk = transB ? 1 : ldb;
-  const sBj = transB ? ldb : 1;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      let pa = aOff + i * sAi;
-      let pb = bOff + j * sBj;
-      for (let p = 0; p < k; p++) {
-        s += a[pa] * b[pb];
-        pa += sAk;
-        pb += sBk;
-      }
-      c[cOff + i * ldc + j] += s;
-    }
-  }
+/** Scratch arrays per dtype: [0] the panels of op(B), [1] the transposed op(A). */
+const scratch32: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+const scratch64: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+function scratch(f64: boolean, slot: 0 | 1, n: number): FloatArray {
+  const pool = f64 ? scratch64 : scratch32;
+  if (pool[slot].length < n) pool[slot] = f64 ? new Float64Array(n) : new Float32Array(n);
+  return pool[slot];
 }
