@@ -131,8 +131,11 @@ describe('MultiOptimizer', () => {
 
   it('refuses no optimizers, something that is not one, and a parameter given to two', () => {
     const m = model(4);
-    assert.throws(() => new MultiOptimizer([]), /non-empty array/);
-    assert.throws(() => new MultiOptimizer([{} as unknown as SGD]), /optimizers\[0\] is not an optimizer/);
+    assert.throws(() => new MultiOptimizer([]), /non-empty array of optimizers, got an empty array/);
+    assert.throws(
+      () => new MultiOptimizer([{} as unknown as SGD]),
+      /optimizers\[0\] must be an optimizer \(SGD, Adam, \.\.\.\), got Object/,
+    );
     assert.throws(
       () => new MultiOptimizer([new SGD(m.head.parameters(), { lr: 1 }), new Adam([m.head.weight], {})]),
       /a parameter \[3, 4\] is in optimizers\[0\] and optimizers\[1\]/,

@@ -33,11 +33,15 @@ export class MultiOptimizer {
   constructor(optimizers: readonly AnyOptimizer[]) {
     const where = 'MultiOptimizer';
     if (!Array.isArray(optimizers) || optimizers.length === 0)
-      throw new ConfigError(`${where}: optimizers must be a non-empty array of optimizers`);
+      throw new ConfigError(
+        `${where}: optimizers must be a non-empty array of optimizers, got ${Array.isArray(optimizers) ? 'an empty array' : typeof optimizers}`,
+      );
     const owner = new Map<Tensor, number>();
     optimizers.forEach((o, i) => {
       if (!o || typeof o.step !== 'function' || !Array.isArray(o.paramGroups))
-        throw new ConfigError(`${where}: optimizers[${i}] is not an optimizer (SGD, Adam, ...)`);
+        throw new ConfigError(
+          `${where}: optimizers[${i}] must be an optimizer (SGD, Adam, ...), got ${o === null ? 'null' : typeof o === 'object' ? (o.constructor?.name ?? 'an object') : typeof o}`,
+        );
       for (const g of o.paramGroups)
         for (const p of g.params) {
           const j = owner.get(p);
