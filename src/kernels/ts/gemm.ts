@@ -5,7 +5,7 @@ import { gemmPanelsTs, packPanelsInto, panelsSize } from './gemm-panels.js';
  * Portable GEMM: C[m, n] = (accumulate ? C : 0) + op(A) · op(B), row-major with strides.
  *
  * From 4 rows of C on, op(B) is packed into 4-column panels for the call and the panel kernel of
- * gemm-panels.ts runs (4x4 register blocks over sequential B; op(A) is first copied to [m, k]
+ * gemm-panels.ts runs (2x4 register blocks over sequential B; op(A) is first copied to [m, k]
  * rows when transposed): packing is k·n copies against m·k·n multiply-adds. Fewer rows use dot
  * products. Each C element is the sum over p = 0 .. k-1 in order, added to C once, on both paths.
  * The packed copies go to scratch arrays kept between calls (grown, never shrunk), so a GEMM per
