@@ -14,6 +14,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { beamSearch } from '../models/beam-search.js';
 import { captionOf, DIGIT_SIZE, splitDigitImages, stripOf } from '../models/caption.js';
+import { tidy } from '../tensor/scope.js';
 import { CheckpointError, ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
@@ -94,14 +95,17 @@ export async function runAttentionPlot(argv: string[]): Promise<number> {
         throw new ConfigError(`${CMD}: caption inputs are digit strings such as 372, got '${s}'`);
       const strip = stripOf(data, split.test, [...s].map(Number), rng);
       const b = captionBatch([strip], run.vocab, cps);
-      const hyp = noGrad(
-        () =>
-          beamSearch(run.model.stepDecoder(b.source), {
-            bosId: run.vocab.bosId,
-            eosId: run.vocab.eosId,
-            maxLength: 10,
-            width: beam,
-          })[0][0],
+      // In a tidy() scope: the encoder's tensors die with it (the hypothesis is numbers).
+      const hyp = tidy(() =>
+        noGrad(
+          () =>
+            beamSearch(run.model.stepDecoder(b.source), {
+              bosId: run.vocab.bosId,
+              eosId: run.vocab.eosId,
+              maxLength: 10,
+              width: beam,
+            })[0][0],
+        ),
       );
       const words = run.vocab.decodeTokens(hyp.tokens);
       const steps = strip.width / cps;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { noGrad } from '../autograd/grad-mode.js';
+import { getBackend, kernels, setBackend } from '../kernels/registry.js';
+import type { WasmArena } from '../kernels/wasm/allocator.js';
+import { add, mul } from '../ops/elementwise.js';
+import { tidy } from '../tensor/scope.js';
+import { type Tensor, tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import { beamSearch, greedyDecode, type Hypothesis, type StepDecoder } from './beam-search.js';
 import { Seq2Seq } from './seq2seq.js';
@@ -222,4 +227,55 @@ describe('beam search on a Seq2Seq model', () => {
       }
     });
   }
+});
+
+describe('decoding memory', () => {
+  it('frees each step before the next: the arena stays small over a long decode, the state survives', () => {
+    const prev = getBackend();
+    setBackend('wasm');
+    try {
+      const arena = kernels().arena() as WasmArena;
+      const V = 4;
+      const big = 1 << 20; // 4 MB of float32 made and dropped by every step
+      // The state is a tensor [rows] counting steps; a step reads it, so a state freed with its step's
+      // scope (or overwritten by a later one) would throw or count wrong.
+      const counter: StepDecoder<Tensor> = {
+        batch: 2,
+        vocabSize: V,
+        start(k) {
+          t = 0;
+          return tensor(new Float32Array(2 * k));
+        },
+        step(state, tokens) {
+          const scratch = mul(tensor(new Float32Array(big)), tensor([2]));
+          assert.ok(arena.owns(scratch.data), 'the scratch tensor is in the arena');
+          const next = add(state, tensor([1]));
+          const lp = new Float64Array(tokens.length * V);
+          for (let r = 0; r < tokens.length; r++) {
+            assert.equal(state.data[r], t, `row ${r} of the state after ${t} steps`);
+            lp.set([-5, -6, Math.log(0.6), Math.log(0.4) - 1e-3], r * V); // never the end token (1)
+          }
+          t++;
+          steps++;
+          return { logProbs: lp, state: next, attention: null, srcLen: 0 };
+        },
+        reorder: (state, rows) => tensor(Array.from(rows, (r) => state.data[r])),
+      };
+      let t = 0;
+      let steps = 0;
+      let reserved = 0;
+      const maxLength = 40;
+      const hyps = tidy(() => {
+        const out = noGrad(() => beamSearch(counter, { bosId: 0, eosId: 1, maxLength, width: 2 }));
+        reserved = arena.reservedBytes;
+        return out;
+      });
+      // steps: 40 of the beam and 40 of the greedy hypothesis it keeps.
+      assert.equal(steps, 2 * maxLength);
+      assert.deepEqual(hyps[0][0].tokens, new Array(maxLength).fill(2));
+      assert.ok(reserved <= 4 * big * 4, `arena ${reserved} bytes after ${steps} steps of ${4 * big} bytes`);
+    } finally {
+      setBackend(prev);
+    }
+  });
 });

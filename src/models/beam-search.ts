@@ -18,7 +18,11 @@
  * example) also competes for the final ranking unless `keepGreedy` is false.
  *
  * The decoder is called with the rows' previous tokens; the caller runs this under `noGrad`.
+ * Every step (and every reorder) runs in its own `tidy()` scope: the tensors of the new state are
+ * kept, everything else the step made is freed before the next one, so decoding memory does not
+ * grow with the output length (the log-probabilities and attention weights are copied out).
  */
+import { tidy } from '../tensor/scope.js';
 
 /** A model that can be decoded one step at a time. */
 export interface StepDecoder<S> {
@@ -73,6 +77,21 @@ export interface Hypothesis {
   attention: number[][] | null;
 }
 
+type StepResult<S> = ReturnType<StepDecoder<S>['step']>;
+
+/** `dec.step` in a scope of its own; see the file comment. */
+function scopedStep<S>(dec: StepDecoder<S>, state: S, tokens: Int32Array): StepResult<S> {
+  return tidy(() => {
+    const r = dec.step(state, tokens);
+    return {
+      logProbs: Float64Array.from(r.logProbs),
+      state: r.state,
+      attention: r.attention ? Float64Array.from(r.attention) : null,
+      srcLen: r.srcLen,
+    };
+  });
+}
+
 function checkOptions(o: DecodeOptions, where: string): void {
   for (const k of ['bosId', 'eosId', 'maxLength'] as const) {
     const v = o[k];
@@ -106,7 +125,7 @@ export function greedyDecode<S>(dec: StepDecoder<S>, options: DecodeOptions): Hy
   let tokens = new Int32Array(B).fill(bosId);
   let live = B;
   for (let t = 0; t < maxLength && live > 0; t++) {
-    const r = dec.step(state, tokens);
+    const r = scopedStep(dec, state, tokens);
     state = r.state;
     const next = new Int32Array(B).fill(eosId);
     for (let b = 0; b < B; b++) {
@@ -166,7 +185,7 @@ export function beamSearch<S>(dec: StepDecoder<S>, options: BeamOptions): Hypoth
   const candScore = new Float64Array(C);
   const candIdx = new Int32Array(C);
   for (let t = 0; t < maxLength; t++) {
-    const r = dec.step(state, tokens);
+    const r = scopedStep(dec, state, tokens);
     const lp = r.logProbs;
     const rows = new Int32Array(B * K);
     const next = new Int32Array(B * K).fill(eosId);
@@ -224,7 +243,8 @@ export function beamSearch<S>(dec: StepDecoder<S>, options: BeamOptions): Hypoth
     }
     beams = newBeams;
     if (done.every(Boolean)) break;
-    state = dec.reorder(r.state, rows);
+    const prev = r.state;
+    state = tidy(() => dec.reorder(prev, rows));
     tokens = next;
   }
   return finished.map((f, b) => {
