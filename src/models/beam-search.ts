@@ -24,7 +24,12 @@
  */
 import { tidy } from '../tensor/scope.js';
 
-/** A model that can be decoded one step at a time. */
+/**
+ * A model that can be decoded one step at a time. The state `S` is returned out of each step's
+ * tidy() scope, so its tensors must sit where tidy looks: in arrays, plain objects, Maps or Sets
+ * (a tensor held by a class instance is freed with the step, and the next step's read of it
+ * throws an error naming tidy).
+ */
 export interface StepDecoder<S> {
   /** Number of examples. */
   readonly batch: number;
