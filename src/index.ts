@@ -25,7 +25,15 @@ export { splitFraction, splitIds, splitText } from './data/split.js';
 export { Normalizer, TimeSeriesWindows } from './data/time-series.js';
 export { tokenize, WordVocab, type WordVocabJSON, type WordVocabOptions } from './data/word-vocab.js';
 export { type BackendName, getBackend, setBackend } from './kernels/registry.js';
-export { getThreads, setThreads, type ThreadCount } from './kernels/wasm/index.js';
+export {
+  getThreads,
+  loadWasmKernels,
+  setThreads,
+  type ThreadCount,
+  type WasmBuild,
+  type WasmLoadOptions,
+  wasmInfo,
+} from './kernels/wasm/index.js';
 export { fusedSequence } from './layers/fused-sequence.js';
 export { initForgetBias } from './layers/generic-init.js';
 export { genericSequence } from './layers/generic-sequence.js';

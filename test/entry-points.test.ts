@@ -23,6 +23,8 @@ const ROOT = [
   'noGrad',
   'tidy',
   'setBackend',
+  'loadWasmKernels',
+  'wasmInfo',
 ];
 const NODE_ONLY = [
   'saveCheckpoint',
