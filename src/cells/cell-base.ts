@@ -3,6 +3,7 @@
  * recurrent weights, U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias.
  */
 import type { DType } from '../kernels/types.js';
+import { Module } from '../nn/module.js';
 import { uniform } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConfigError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
@@ -70,6 +71,41 @@ export function checkRng(where: string, v: unknown): Rng | undefined {
 export function initRecurrent(shape: number[], hidden: number, rng: Rng | undefined, dtype: DType): Tensor {
   const k = 1 / Math.sqrt(hidden);
   return uniform(shape, -k, k, { rng: rng ?? defaultRng, dtype });
+}
+
+/**
+ * The fields and parameters every cell has, PyTorch's names and layout: weight_ih [G·H, inputSize],
+ * weight_hh [G·H, H], bias_ih and bias_hh [G·H] (G = gates: 1 RNN, 3 GRU, 4 LSTM), drawn in that
+ * order from `rng`.
+ */
+export abstract class CellModule extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly bias: boolean;
+  readonly dtype: DType;
+  readonly weight_ih: Tensor;
+  readonly weight_hh: Tensor;
+  readonly bias_ih: Tensor | null;
+  readonly bias_hh: Tensor | null;
+
+  protected constructor(
+    where: string,
+    gates: number,
+    o: CellOptions & { inputSize: number; hiddenSize: number },
+  ) {
+    super();
+    this.inputSize = checkInt(where, 'inputSize', o.inputSize);
+    this.hiddenSize = checkInt(where, 'hiddenSize', o.hiddenSize);
+    this.bias = checkBool(where, 'bias', o.bias, true);
+    this.dtype = checkDType(where, o.dtype);
+    checkRng(where, o.rng);
+    const H = this.hiddenSize;
+    const init = (shape: number[]) => initRecurrent(shape, H, o.rng, this.dtype);
+    this.weight_ih = this.registerParameter('weight_ih', init([gates * H, this.inputSize])) as Tensor;
+    this.weight_hh = this.registerParameter('weight_hh', init([gates * H, H])) as Tensor;
+    this.bias_ih = this.registerParameter('bias_ih', this.bias ? init([gates * H]) : null);
+    this.bias_hh = this.registerParameter('bias_hh', this.bias ? init([gates * H]) : null);
+  }
 }
 
 /** Throws a ShapeError unless `t` has exactly `shape`; `what` describes the expected layout. */

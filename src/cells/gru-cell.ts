@@ -10,22 +10,13 @@
  * bias_ih, bias_hh [3H]. Built from primitive ops; the GRU layer uses fused kernels.
  */
 
-import { Module } from '../nn/module.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { split } from '../ops/join.js';
 import { matmul } from '../ops/matmul.js';
 import { sigmoid, tanh } from '../ops/unary.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/tensor.js';
-import {
-  type CellOptions,
-  checkBool,
-  checkDType,
-  checkInt,
-  checkRng,
-  initRecurrent,
-  sizeArgs,
-} from './cell-base.js';
+import { CellModule, type CellOptions, checkInt, sizeArgs } from './cell-base.js';
 import { cellDescribe, checkCellInput, checkCellState, type HiddenState } from './rnn-cell.js';
 
 /** One GRU step from primitive ops (PyTorch form); biases may be null. */
@@ -50,16 +41,7 @@ export function gruStep(
 }
 
 /** One step of a GRU; see the file comment for the equations and shapes. */
-export class GRUCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly bias: boolean;
-  readonly dtype: 'float32' | 'float64';
-  readonly weight_ih: Tensor;
-  readonly weight_hh: Tensor;
-  readonly bias_ih: Tensor | null;
-  readonly bias_hh: Tensor | null;
-
+export class GRUCell extends CellModule {
   constructor(options: CellOptions & { inputSize: number; hiddenSize: number });
   constructor(inputSize: number, hiddenSize: number, options?: CellOptions);
   constructor(
@@ -67,19 +49,7 @@ export class GRUCell extends Module {
     b?: number,
     c?: CellOptions,
   ) {
-    super();
-    const o = sizeArgs<CellOptions>('GRUCell', a, b, c);
-    this.inputSize = checkInt('GRUCell', 'inputSize', o.inputSize);
-    this.hiddenSize = checkInt('GRUCell', 'hiddenSize', o.hiddenSize);
-    this.bias = checkBool('GRUCell', 'bias', o.bias, true);
-    this.dtype = checkDType('GRUCell', o.dtype);
-    checkRng('GRUCell', o.rng);
-    const H = this.hiddenSize;
-    const init = (shape: number[]) => initRecurrent(shape, H, o.rng, this.dtype);
-    this.weight_ih = this.registerParameter('weight_ih', init([3 * H, this.inputSize])) as Tensor;
-    this.weight_hh = this.registerParameter('weight_hh', init([3 * H, H])) as Tensor;
-    this.bias_ih = this.registerParameter('bias_ih', this.bias ? init([3 * H]) : null);
-    this.bias_hh = this.registerParameter('bias_hh', this.bias ? init([3 * H]) : null);
+    super('GRUCell', 3, sizeArgs<CellOptions>('GRUCell', a, b, c));
   }
 
   /** The zero state for a batch of `batch` rows. */

@@ -10,22 +10,13 @@
  * loops); the LSTM layer runs the same equations with fused kernels.
  */
 
-import { Module } from '../nn/module.js';
 import { add, mul } from '../ops/elementwise.js';
 import { split } from '../ops/join.js';
 import { matmul } from '../ops/matmul.js';
 import { sigmoid, tanh } from '../ops/unary.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/tensor.js';
-import {
-  type CellOptions,
-  checkBool,
-  checkDType,
-  checkInt,
-  checkRng,
-  initRecurrent,
-  sizeArgs,
-} from './cell-base.js';
+import { CellModule, type CellOptions, checkInt, sizeArgs } from './cell-base.js';
 import { cellDescribe, checkCellInput, checkCellState } from './rnn-cell.js';
 
 export interface LSTMState {
@@ -62,16 +53,7 @@ export function lstmStep(
 }
 
 /** One step of an LSTM; see the file comment for the equations and shapes. */
-export class LSTMCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly bias: boolean;
-  readonly dtype: 'float32' | 'float64';
-  readonly weight_ih: Tensor;
-  readonly weight_hh: Tensor;
-  readonly bias_ih: Tensor | null;
-  readonly bias_hh: Tensor | null;
-
+export class LSTMCell extends CellModule {
   constructor(options: CellOptions & { inputSize: number; hiddenSize: number });
   constructor(inputSize: number, hiddenSize: number, options?: CellOptions);
   constructor(
@@ -79,19 +61,7 @@ export class LSTMCell extends Module {
     b?: number,
     c?: CellOptions,
   ) {
-    super();
-    const o = sizeArgs<CellOptions>('LSTMCell', a, b, c);
-    this.inputSize = checkInt('LSTMCell', 'inputSize', o.inputSize);
-    this.hiddenSize = checkInt('LSTMCell', 'hiddenSize', o.hiddenSize);
-    this.bias = checkBool('LSTMCell', 'bias', o.bias, true);
-    this.dtype = checkDType('LSTMCell', o.dtype);
-    checkRng('LSTMCell', o.rng);
-    const H = this.hiddenSize;
-    const init = (shape: number[]) => initRecurrent(shape, H, o.rng, this.dtype);
-    this.weight_ih = this.registerParameter('weight_ih', init([4 * H, this.inputSize])) as Tensor;
-    this.weight_hh = this.registerParameter('weight_hh', init([4 * H, H])) as Tensor;
-    this.bias_ih = this.registerParameter('bias_ih', this.bias ? init([4 * H]) : null);
-    this.bias_hh = this.registerParameter('bias_hh', this.bias ? init([4 * H]) : null);
+    super('LSTMCell', 4, sizeArgs<CellOptions>('LSTMCell', a, b, c));
   }
 
   /** The zero state (h and c) for a batch of `batch` rows. */

@@ -8,24 +8,13 @@
  * differentiable through the tape and serves custom loops; the layers use fused kernels instead.
  */
 
-import { Module } from '../nn/module.js';
 import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { relu, tanh } from '../ops/unary.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/tensor.js';
 import { ConfigError } from '../util/errors.js';
-import {
-  type CellOptions,
-  checkBool,
-  checkDType,
-  checkInt,
-  checkRng,
-  expectDType,
-  expectShape,
-  initRecurrent,
-  sizeArgs,
-} from './cell-base.js';
+import { CellModule, type CellOptions, checkInt, expectDType, expectShape, sizeArgs } from './cell-base.js';
 
 /** h' = f(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) from primitive ops (biases may be null). */
 export function rnnStep(
@@ -55,16 +44,8 @@ export interface HiddenState {
 }
 
 /** One step of an Elman RNN; see the file comment for the equations and shapes. */
-export class RNNCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly bias: boolean;
+export class RNNCell extends CellModule {
   readonly nonlinearity: 'tanh' | 'relu';
-  readonly dtype: 'float32' | 'float64';
-  readonly weight_ih: Tensor;
-  readonly weight_hh: Tensor;
-  readonly bias_ih: Tensor | null;
-  readonly bias_hh: Tensor | null;
 
   constructor(options: RNNCellOptions & { inputSize: number; hiddenSize: number });
   constructor(inputSize: number, hiddenSize: number, options?: RNNCellOptions);
@@ -73,24 +54,13 @@ export class RNNCell extends Module {
     b?: number,
     c?: RNNCellOptions,
   ) {
-    super();
     const o = sizeArgs<RNNCellOptions>('RNNCell', a, b, c);
-    this.inputSize = checkInt('RNNCell', 'inputSize', o.inputSize);
-    this.hiddenSize = checkInt('RNNCell', 'hiddenSize', o.hiddenSize);
-    this.bias = checkBool('RNNCell', 'bias', o.bias, true);
-    this.dtype = checkDType('RNNCell', o.dtype);
-    checkRng('RNNCell', o.rng);
     const nl = o.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') {
       throw new ConfigError(`RNNCell: nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nl)}`);
     }
+    super('RNNCell', 1, o);
     this.nonlinearity = nl;
-    const H = this.hiddenSize;
-    const init = (shape: number[]) => initRecurrent(shape, H, o.rng, this.dtype);
-    this.weight_ih = this.registerParameter('weight_ih', init([H, this.inputSize])) as Tensor;
-    this.weight_hh = this.registerParameter('weight_hh', init([H, H])) as Tensor;
-    this.bias_ih = this.registerParameter('bias_ih', this.bias ? init([H]) : null);
-    this.bias_hh = this.registerParameter('bias_hh', this.bias ? init([H]) : null);
   }
 
   /** The zero state for a batch of `batch` rows. */
