@@ -24,7 +24,13 @@ export { type SequenceBatch, SequenceDataset } from './data/sequence-dataset.js'
 export { splitFraction, splitIds, splitText } from './data/split.js';
 export { Normalizer, TimeSeriesWindows } from './data/time-series.js';
 export { tokenize, WordVocab, type WordVocabJSON, type WordVocabOptions } from './data/word-vocab.js';
-export { type BackendName, getBackend, setBackend } from './kernels/registry.js';
+export {
+  type BackendName,
+  backendAvailable,
+  getBackend,
+  setBackend,
+  withBackend,
+} from './kernels/registry.js';
 export {
   getThreads,
   loadWasmKernels,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backwardMany } from '../src/autograd/backward.js';
-import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { backendAvailable, getBackend, setBackend } from '../src/kernels/registry.js';
 import { GRU } from '../src/layers/gru.js';
 import { LSTM } from '../src/layers/lstm.js';
 import { RNN } from '../src/layers/rnn.js';
@@ -167,20 +167,8 @@ function worst(a: Float64Array, b: Float64Array): number {
   return w;
 }
 
-function wasmAvailable(): boolean {
-  const prev = getBackend();
-  try {
-    setBackend('wasm');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setBackend(prev);
-  }
-}
-
 describe('backends and dtypes agree', {
-  skip: wasmAvailable() ? false : 'the wasm backend does not load here',
+  skip: backendAvailable('wasm') ? false : 'the wasm backend does not load here',
 }, () => {
   for (const c of cases) {
     it(c.name, () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { withBackend } from '../src/kernels/registry.js';
 import { runWorkload, type WorkloadResult } from './browser/workload.js';
 
 /** The package root: this file runs as dist/test/browser.test.js. */
@@ -126,16 +126,6 @@ function assertClose(page: WorkloadResult, node: WorkloadResult, tol: number, wh
   assert.ok(l.diff <= tol, `${what}: loss after training ${page.trainedLoss} vs ${node.trainedLoss}`);
 }
 
-function onBackend(name: 'ts' | 'wasm'): WorkloadResult {
-  const prev = getBackend();
-  setBackend(name);
-  try {
-    return runWorkload();
-  } finally {
-    setBackend(prev);
-  }
-}
-
 const browser = findBrowser();
 
 describe('in a browser', () => {
@@ -178,8 +168,8 @@ describe('in a browser', () => {
       assert.equal(page.startBackend, 'ts', 'before loadWasmKernels() a page runs on the TypeScript kernels');
       assert.equal(page.threads, 1, 'no worker thread in a page');
       assert.ok(page.wasmInfo, 'wasmInfo() after loadWasmKernels()');
-      assertClose(page.ts as WorkloadResult, onBackend('ts'), 1e-6, 'ts backend');
-      assertClose(page.wasm as WorkloadResult, onBackend('wasm'), 1e-5, 'wasm backend');
+      assertClose(page.ts as WorkloadResult, withBackend('ts', runWorkload), 1e-6, 'ts backend');
+      assertClose(page.wasm as WorkloadResult, withBackend('wasm', runWorkload), 1e-5, 'wasm backend');
     } finally {
       if (child?.pid !== undefined && child.exitCode === null) {
         const gone = new Promise((resolve) => child?.once('exit', resolve));

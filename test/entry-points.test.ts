@@ -24,6 +24,8 @@ const ROOT = [
   'tidy',
   'setBackend',
   'loadWasmKernels',
+  'withBackend',
+  'backendAvailable',
   'wasmInfo',
 ];
 const NODE_ONLY = [

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkOnnxCase } from '../src/cli/golden-onnx.js';
-import { type BackendName, getBackend, setBackend } from '../src/kernels/registry.js';
+import { backendAvailable, getBackend, setBackend } from '../src/kernels/registry.js';
 import { setWorkspacePoison } from '../src/kernels/wasm/allocator.js';
 
 // Workspaces the kernels must overwrite before reading start as NaN here, so a read of stale
@@ -26,18 +26,6 @@ const files = existsSync(dir)
       .sort()
   : [];
 
-function available(name: BackendName): boolean {
-  const prev = getBackend();
-  try {
-    setBackend(name);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setBackend(prev);
-  }
-}
-
 describe('golden ONNX operator cases', () => {
   if (files.length === 0) {
     it('skips: ../shared/golden-onnx is absent', (t) => t.skip(`no cases found in ${dir}`));
@@ -46,7 +34,7 @@ describe('golden ONNX operator cases', () => {
   for (const backend of ['ts', 'wasm'] as const) {
     for (const dtype of ['float64', 'float32'] as const) {
       it(`all ${files.length} cases pass in ${dtype} on ${backend}`, (t) => {
-        if (!available(backend)) {
+        if (!backendAvailable(backend)) {
           t.skip(`the ${backend} backend is not available here`);
           return;
         }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // golden-train registers its case types with the runner when loaded.
 import '../src/cli/golden-train.js';
 import { checkGoldenFiles } from '../src/cli/golden.js';
-import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { backendAvailable } from '../src/kernels/registry.js';
 import { setWorkspacePoison } from '../src/kernels/wasm/allocator.js';
 
 // Workspaces the kernels must overwrite before reading start as NaN here, so a read of stale
@@ -29,18 +29,7 @@ const cases = present
   : [];
 const files = cases.map((c) => c.file);
 
-function wasmAvailable(): boolean {
-  const prev = getBackend();
-  try {
-    setBackend('wasm');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setBackend(prev);
-  }
-}
-const backends: ('ts' | 'wasm')[] = wasmAvailable() ? ['ts', 'wasm'] : ['ts'];
+const backends: ('ts' | 'wasm')[] = backendAvailable('wasm') ? ['ts', 'wasm'] : ['ts'];
 const skip = present ? false : `golden folder not found at ${dir}`;
 
 describe('golden training-step cases', { skip }, () => {

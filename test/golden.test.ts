@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkGoldenFiles, runCheckGolden } from '../src/cli/golden.js';
-import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { backendAvailable } from '../src/kernels/registry.js';
 import { setWorkspacePoison } from '../src/kernels/wasm/allocator.js';
 
 // Workspaces the kernels must overwrite before reading start as NaN here, so a read of stale
@@ -27,19 +27,7 @@ const files = present
       })
   : [];
 
-function wasmAvailable(): boolean {
-  const prev = getBackend();
-  try {
-    setBackend('wasm');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setBackend(prev);
-  }
-}
-
-const backends: ('ts' | 'wasm')[] = wasmAvailable() ? ['ts', 'wasm'] : ['ts'];
+const backends: ('ts' | 'wasm')[] = backendAvailable('wasm') ? ['ts', 'wasm'] : ['ts'];
 
 describe('golden PyTorch reference cases', {
   skip: present ? false : `golden folder not found at ${dir}`,

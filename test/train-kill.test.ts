@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { latestCheckpoint, loadCheckpoint } from '../src/io/checkpoint.js';
-import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { backendAvailable, getBackend, setBackend } from '../src/kernels/registry.js';
 import { Rng } from '../src/util/rng.js';
 import { run, setup } from './helpers/char-lm.js';
 
@@ -22,18 +22,6 @@ const EVERY = 4;
 const SEED = 11;
 const EPOCHS = 10;
 const KILLS = 5;
-
-function wasmAvailable(): boolean {
-  const prev = getBackend();
-  try {
-    setBackend('wasm');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setBackend(prev);
-  }
-}
 
 interface Line {
   resumed?: number | null;
@@ -98,7 +86,7 @@ describe('training survives SIGKILL', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it(`killed ${KILLS} times at random moments, resumed each time: same losses, same final loss`, async () => {
-    const backend = wasmAvailable() ? 'wasm' : 'ts';
+    const backend = backendAvailable('wasm') ? 'wasm' : 'ts';
     const prev = getBackend();
     setBackend(backend);
     let ref: Awaited<ReturnType<typeof run>>;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
-import { getBackend, setBackend } from '../src/kernels/registry.js';
+import { backendAvailable, getBackend, setBackend } from '../src/kernels/registry.js';
 import { CheckpointError } from '../src/util/errors.js';
 import { run, saveTo, setup } from './helpers/char-lm.js';
 
@@ -16,18 +16,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `run${n++}`);
 
-function wasmAvailable(): boolean {
-  const prev = getBackend();
-  try {
-    setBackend('wasm');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setBackend(prev);
-  }
-}
-const backends: ('ts' | 'wasm')[] = wasmAvailable() ? ['ts', 'wasm'] : ['ts'];
+const backends: ('ts' | 'wasm')[] = backendAvailable('wasm') ? ['ts', 'wasm'] : ['ts'];
 
 describe('fit resumes exactly from a checkpoint', () => {
   for (const backend of backends) {

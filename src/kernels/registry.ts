@@ -70,3 +70,23 @@ export function setBackend(name: BackendName): void {
 export function getBackend(): BackendName {
   return kernels().name;
 }
+
+/** True when the backend `name` can load here (wasm: WebAssembly SIMD and the built module). */
+export function backendAvailable(name: BackendName): boolean {
+  return (name === 'ts' || name === 'wasm') && load(name) !== null;
+}
+
+/**
+ * Runs `fn` with the backend `name` selected and selects the previous one again afterwards, also
+ * when `fn` throws. `fn` must be synchronous: the part of an async function after its first
+ * `await` would run on whatever backend is selected by then.
+ */
+export function withBackend<T>(name: BackendName, fn: () => T): T {
+  const prev = kernels();
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}

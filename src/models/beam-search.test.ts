@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { noGrad } from '../autograd/grad-mode.js';
-import { getBackend, kernels, setBackend } from '../kernels/registry.js';
+import { kernels, withBackend } from '../kernels/registry.js';
 import type { WasmArena } from '../kernels/wasm/allocator.js';
 import { add, mul } from '../ops/elementwise.js';
 import { tidy } from '../tensor/scope.js';
@@ -231,9 +231,7 @@ describe('beam search on a Seq2Seq model', () => {
 
 describe('decoding memory', () => {
   it('frees each step before the next: the arena stays small over a long decode, the state survives', () => {
-    const prev = getBackend();
-    setBackend('wasm');
-    try {
+    withBackend('wasm', () => {
       const arena = kernels().arena() as WasmArena;
       const V = 4;
       const big = 1 << 20; // 4 MB of float32 made and dropped by every step
@@ -274,8 +272,6 @@ describe('decoding memory', () => {
       assert.equal(steps, 2 * maxLength);
       assert.deepEqual(hyps[0][0].tokens, new Array(maxLength).fill(2));
       assert.ok(reserved <= 4 * big * 4, `arena ${reserved} bytes after ${steps} steps of ${4 * big} bytes`);
-    } finally {
-      setBackend(prev);
-    }
+    });
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import '../autograd/backward.js';
-import { getBackend, kernels, setBackend } from '../kernels/registry.js';
+import { kernels, withBackend } from '../kernels/registry.js';
 import { setWorkspacePoison, type WasmArena } from '../kernels/wasm/allocator.js';
 import { LSTM } from '../layers/lstm.js';
 import { add, mul } from '../ops/elementwise.js';
@@ -19,22 +19,12 @@ import { Rng } from '../util/rng.js';
 import { keep, tidy } from './scope.js';
 import { type Tensor, tensor } from './tensor.js';
 
-function onBackend<T>(name: 'ts' | 'wasm', fn: () => T): T {
-  const prev = getBackend();
-  setBackend(name);
-  try {
-    return fn();
-  } finally {
-    setBackend(prev);
-  }
-}
-
 const BACKENDS = ['ts', 'wasm'] as const;
 
 for (const backend of BACKENDS) {
   describe(`tidy on the ${backend} backend`, () => {
     it('disposes what the function made and did not return, with an error that says so', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         const x = tensor([1, 2, 3], { requiresGrad: true });
         let inner: Tensor | null = null;
         const y = tidy(() => {
@@ -63,7 +53,7 @@ for (const backend of BACKENDS) {
     });
 
     it('keeps returned tensors (deep in arrays, objects, Maps), detached; leaves keep requiresGrad', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         const w = tensor([0.5, -1], { requiresGrad: true });
         const r = tidy(() => {
           const a = mul(w, w);
@@ -84,7 +74,7 @@ for (const backend of BACKENDS) {
     });
 
     it('keeps two returned tensors that share storage sharing it', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         const [a, b] = tidy(() => {
           const m = add(tensor([1, 2, 3, 4]), tensor([1, 1, 1, 1]));
           return [m, reshape(m, [2, 2])];
@@ -95,7 +85,7 @@ for (const backend of BACKENDS) {
     });
 
     it('leaves the gradients of parameters made outside, accumulated over scopes', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         const w = tensor(
           [
             [1, 2],
@@ -121,7 +111,7 @@ for (const backend of BACKENDS) {
     });
 
     it('nests: what an inner scope keeps belongs to the outer one', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         let fromInner: Tensor | null = null;
         const kept = tidy(() => {
           fromInner = tidy(() => mul(tensor([2]), tensor([3])));
@@ -134,7 +124,7 @@ for (const backend of BACKENDS) {
     });
 
     it('keep(): exempts a tensor from disposal (detached at the scope end); module parameters are kept', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         let pinnedT: Tensor | null = null;
         const lstm = tidy(() => {
           const m = new LSTM({ inputSize: 3, hiddenSize: 4, rng: new Rng(1) });
@@ -162,7 +152,7 @@ for (const backend of BACKENDS) {
     });
 
     it('disposes everything and rethrows when the function throws; refuses an async function', () => {
-      onBackend(backend, () => {
+      withBackend(backend, () => {
         let made: Tensor | null = null;
         assert.throws(
           () =>
@@ -203,7 +193,7 @@ function lstmStep(inScope: boolean): number[][] {
 
 describe('tidy on the wasm backend: the arena', () => {
   it('puts op outputs in wasm memory and reuses the same memory from scope to scope', () => {
-    onBackend('wasm', () => {
+    withBackend('wasm', () => {
       const arena = kernels().arena() as WasmArena;
       assert.ok(arena, 'the wasm backend has an arena');
       const w = tensor(
@@ -227,7 +217,7 @@ describe('tidy on the wasm backend: the arena', () => {
   });
 
   it('returns to the heap the chunks a smaller working set no longer needs', () => {
-    onBackend('wasm', () => {
+    withBackend('wasm', () => {
       const arena = kernels().arena() as WasmArena;
       tidy(() => mul(tensor(new Float32Array(6 << 20)), tensor([2])));
       const big = arena.reservedBytes;
@@ -237,7 +227,7 @@ describe('tidy on the wasm backend: the arena', () => {
   });
 
   it('gives an LSTM step the same loss and gradients inside a scope as outside (workspaces poisoned)', () => {
-    onBackend('wasm', () => {
+    withBackend('wasm', () => {
       setWorkspacePoison(true);
       try {
         assert.deepEqual(lstmStep(true), lstmStep(false));
