@@ -29,8 +29,8 @@ import {
   copyAccuracy,
   copyMemory,
   copyMemoryBaselines,
-  SequenceModel,
 } from '../models/long-range.js';
+import { SequenceModel } from '../models/sequence-model.js';
 import { crossEntropy, mse } from '../ops/loss.js';
 import { tidy } from '../tensor/scope.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
