@@ -73,12 +73,8 @@ export {
   confusionMatrix,
   formatReport,
 } from './models/classification-metrics.js';
-export {
-  balancedClassWeights,
-  type ClassifierConfig,
-  type PoolingKind,
-  SequenceClassifier,
-} from './models/classifier.js';
+export { SequenceClassifier } from './models/classifier.js';
+export { balancedClassWeights, type ClassifierConfig, type PoolingKind } from './models/classifier-config.js';
 export { ErrorRates, editDistance } from './models/edit-distance.js';
 export { EchoStateNetwork, type EsnConfig } from './models/esn.js';
 export {
