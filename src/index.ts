@@ -166,6 +166,7 @@ export type {
   LossOutput,
 } from './train/fit-options.js';
 export type { FitProgress, FitSnapshot, ResumeState } from './train/fit-state.js';
+export { LRScheduler } from './train/lr-scheduler.js';
 export {
   Accuracy,
   accuracy,
@@ -189,15 +190,9 @@ export {
 export { RMSprop, type RMSpropOptions } from './train/optim/rmsprop.js';
 export { SGD, type SGDOptions } from './train/optim/sgd.js';
 export { SparseAdam, type SparseAdamOptions } from './train/optim/sparse-adam.js';
+export { ReduceLROnPlateau } from './train/reduce-lr-on-plateau.js';
 export { RTRL, type RTRLMode, type RTRLOptions, type RTRLParams } from './train/rtrl.js';
-export {
-  CosineAnnealingLR,
-  ExponentialLR,
-  LinearWarmup,
-  LRScheduler,
-  ReduceLROnPlateau,
-  StepLR,
-} from './train/schedules.js';
+export { CosineAnnealingLR, ExponentialLR, LinearWarmup, StepLR } from './train/schedules.js';
 export {
   BackendError,
   CheckpointError,

@@ -38,7 +38,7 @@ import { formatCount, formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { Adam } from '../train/optim/adam.js';
 import { RMSprop } from '../train/optim/rmsprop.js';
-import { ReduceLROnPlateau } from '../train/schedules.js';
+import { ReduceLROnPlateau } from '../train/reduce-lr-on-plateau.js';
 import { Rng } from '../util/rng.js';
 import { parseFlags } from './args.js';
 import { BudgetCosine } from './example-g2p.js';
