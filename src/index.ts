@@ -191,7 +191,8 @@ export { RMSprop, type RMSpropOptions } from './train/optim/rmsprop.js';
 export { SGD, type SGDOptions } from './train/optim/sgd.js';
 export { SparseAdam, type SparseAdamOptions } from './train/optim/sparse-adam.js';
 export { ReduceLROnPlateau } from './train/reduce-lr-on-plateau.js';
-export { RTRL, type RTRLMode, type RTRLOptions, type RTRLParams } from './train/rtrl.js';
+export { RTRL } from './train/rtrl.js';
+export type { RTRLMode, RTRLOptions, RTRLParams } from './train/rtrl-params.js';
 export { CosineAnnealingLR, ExponentialLR, LinearWarmup, StepLR } from './train/schedules.js';
 export {
   BackendError,
