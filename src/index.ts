@@ -88,11 +88,8 @@ export {
   rmse,
   seasonalNaiveForecast,
 } from './models/forecast-common.js';
-export {
-  Forecaster,
-  type ForecasterConfig,
-  type ForecastKind,
-} from './models/forecaster.js';
+export { Forecaster } from './models/forecaster.js';
+export type { ForecasterConfig, ForecastKind } from './models/forecaster-config.js';
 export { type GradFlow, gradientFlow } from './models/gradflow.js';
 export { drawId, type SampleOptions, sample } from './models/sample.js';
 export { type DecoderState, type Encoded, Seq2Seq, type Seq2SeqForwardOptions } from './models/seq2seq.js';
