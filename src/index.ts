@@ -87,12 +87,8 @@ export {
   confusionMatrix,
   formatReport,
 } from './models/classification-metrics.js';
-export {
-  balancedClassWeights,
-  type ClassifierConfig,
-  type PoolingKind,
-  SequenceClassifier,
-} from './models/classifier.js';
+export { SequenceClassifier } from './models/classifier.js';
+export { balancedClassWeights, type ClassifierConfig, type PoolingKind } from './models/classifier-config.js';
 export { ErrorRates, editDistance } from './models/edit-distance.js';
 export { EchoStateNetwork, type EsnConfig } from './models/esn.js';
 export {
@@ -106,11 +102,8 @@ export {
   rmse,
   seasonalNaiveForecast,
 } from './models/forecast-common.js';
-export {
-  Forecaster,
-  type ForecasterConfig,
-  type ForecastKind,
-} from './models/forecaster.js';
+export { Forecaster } from './models/forecaster.js';
+export type { ForecasterConfig, ForecastKind } from './models/forecaster-config.js';
 export { type GradFlow, gradientFlow } from './models/gradflow.js';
 export { drawId, type SampleOptions, sample } from './models/sample.js';
 export { type DecoderState, type Encoded, Seq2Seq, type Seq2SeqForwardOptions } from './models/seq2seq.js';
@@ -184,6 +177,7 @@ export type {
   LossOutput,
 } from './train/fit-options.js';
 export type { FitProgress, FitSnapshot, ResumeState } from './train/fit-state.js';
+export { LRScheduler } from './train/lr-scheduler.js';
 export {
   Accuracy,
   accuracy,
@@ -207,15 +201,10 @@ export {
 export { RMSprop, type RMSpropOptions } from './train/optim/rmsprop.js';
 export { SGD, type SGDOptions } from './train/optim/sgd.js';
 export { SparseAdam, type SparseAdamOptions } from './train/optim/sparse-adam.js';
-export { RTRL, type RTRLMode, type RTRLOptions, type RTRLParams } from './train/rtrl.js';
-export {
-  CosineAnnealingLR,
-  ExponentialLR,
-  LinearWarmup,
-  LRScheduler,
-  ReduceLROnPlateau,
-  StepLR,
-} from './train/schedules.js';
+export { ReduceLROnPlateau } from './train/reduce-lr-on-plateau.js';
+export { RTRL } from './train/rtrl.js';
+export type { RTRLMode, RTRLOptions, RTRLParams } from './train/rtrl-params.js';
+export { CosineAnnealingLR, ExponentialLR, LinearWarmup, StepLR } from './train/schedules.js';
 export {
   BackendError,
   CheckpointError,

@@ -38,7 +38,7 @@ import { mse } from '../ops/loss.js';
 import { formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { Adam } from '../train/optim/adam.js';
-import { ReduceLROnPlateau } from '../train/schedules.js';
+import { ReduceLROnPlateau } from '../train/reduce-lr-on-plateau.js';
 import { DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';

@@ -29,8 +29,8 @@ import {
   copyAccuracy,
   copyMemory,
   copyMemoryBaselines,
-  SequenceModel,
 } from '../models/long-range.js';
+import { SequenceModel } from '../models/sequence-model.js';
 import { crossEntropy, mse } from '../ops/loss.js';
 import { tidy } from '../tensor/scope.js';
 import { fromTyped, type Tensor } from '../tensor/tensor.js';
@@ -38,7 +38,7 @@ import { formatCount, formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import { Adam } from '../train/optim/adam.js';
 import { RMSprop } from '../train/optim/rmsprop.js';
-import { ReduceLROnPlateau } from '../train/schedules.js';
+import { ReduceLROnPlateau } from '../train/reduce-lr-on-plateau.js';
 import { Rng } from '../util/rng.js';
 import { parseFlags } from './args.js';
 import { BudgetCosine } from './example-g2p.js';

@@ -11,13 +11,13 @@ import { batches } from '../data/batches.js';
 import type { SequenceDataset } from '../data/sequence-dataset.js';
 import { splitFraction } from '../data/split.js';
 import { argmaxRows, classificationReport } from '../models/classification-metrics.js';
+import { SequenceClassifier } from '../models/classifier.js';
 import {
   balancedClassWeights,
   POOLING_KINDS,
   type PoolingKind,
   type RecurrentKind,
-  SequenceClassifier,
-} from '../models/classifier.js';
+} from '../models/classifier-config.js';
 import type { Module } from '../nn/module.js';
 import type { FitOptimizer } from '../train/fit-options.js';
 import { Rng } from '../util/rng.js';

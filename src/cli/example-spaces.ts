@@ -19,7 +19,7 @@ import {
   classificationReport,
   formatReport,
 } from '../models/classification-metrics.js';
-import type { RecurrentKind } from '../models/classifier.js';
+import type { RecurrentKind } from '../models/classifier-config.js';
 import { SequenceTagger } from '../models/tagger.js';
 import { Adam } from '../train/optim/adam.js';
 import { Rng } from '../util/rng.js';

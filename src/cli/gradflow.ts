@@ -16,14 +16,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { type Series, writeLineChart } from '../io/plot.js';
 import { gradientFlow } from '../models/gradflow.js';
-import {
-  addingProblem,
-  addingTensors,
-  type CellKind,
-  copyMemory,
-  type GateInit,
-  SequenceModel,
-} from '../models/long-range.js';
+import { addingProblem, addingTensors, copyMemory } from '../models/long-range.js';
+import { type CellKind, type GateInit, SequenceModel } from '../models/sequence-model.js';
 import { narrow, stack } from '../ops/join.js';
 import { crossEntropy, mse } from '../ops/loss.js';
 import { reshape } from '../ops/shape.js';

@@ -12,7 +12,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CellKind } from '../models/long-range.js';
+import type { CellKind } from '../models/sequence-model.js';
 import type { MemoryResult } from './memory-settings.js';
 import { Progress } from './progress.js';
 

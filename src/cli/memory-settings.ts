@@ -2,8 +2,8 @@
  * Flags, help texts and settings of `recur example adding` and `recur example copy-memory`
  * (trained by src/cli/example-memory.ts).
  */
-import type { CellKind, GateInit } from '../models/long-range.js';
-import { GATE_INITS } from '../models/long-range.js';
+import type { CellKind, GateInit } from '../models/sequence-model.js';
+import { GATE_INITS } from '../models/sequence-model.js';
 import { ConfigError } from '../util/errors.js';
 import { type FlagSpec, type FlagValue, helpText } from './args.js';
 import {

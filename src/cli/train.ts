@@ -19,7 +19,7 @@ import { type FitEvent, formatCount, formatDuration } from '../train/callbacks.j
 import { fit } from '../train/fit.js';
 import type { FitScheduler } from '../train/fit-options.js';
 import type { FitSnapshot } from '../train/fit-state.js';
-import { ReduceLROnPlateau } from '../train/schedules.js';
+import { ReduceLROnPlateau } from '../train/reduce-lr-on-plateau.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { parseFlags } from './args.js';

@@ -8,7 +8,9 @@ import { Adam } from '../train/optim/adam.js';
 import { ConfigError, DataError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows } from './classification-metrics.js';
-import { balancedClassWeights, maxOverSteps, type PoolingKind, SequenceClassifier } from './classifier.js';
+import { SequenceClassifier } from './classifier.js';
+import { balancedClassWeights, type PoolingKind } from './classifier-config.js';
+import { maxOverSteps } from './sequence-pooling.js';
 
 /** Sequences of ids 1..5 of length 2..7; class 1 when id 5 occurs. */
 function toyData(n: number, seed: number): { seqs: Int32Array[]; labels: number[] } {

@@ -5,7 +5,8 @@ import { sum } from '../ops/reduce.js';
 import { type Tensor, tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import { gradientFlow, gradientProbe } from './gradflow.js';
-import { addingProblem, addingTensors, type CellKind, SequenceModel } from './long-range.js';
+import { addingProblem, addingTensors } from './long-range.js';
+import { type CellKind, SequenceModel } from './sequence-model.js';
 
 function addingFlow(cell: CellKind, T: number) {
   const model = new SequenceModel(

@@ -14,8 +14,8 @@ import {
   copyAccuracy,
   copyMemory,
   copyMemoryBaselines,
-  SequenceModel,
 } from './long-range.js';
+import { SequenceModel } from './sequence-model.js';
 
 describe('addingProblem', () => {
   it('follows Hochreiter and Schmidhuber (1997): lengths, markers, marked positions and the target', () => {

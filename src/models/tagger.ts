@@ -30,7 +30,8 @@ import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConfigError, DataError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { checkLengths, RECURRENT_KINDS, type RecurrentKind } from './classifier.js';
+import { RECURRENT_KINDS, type RecurrentKind } from './classifier-config.js';
+import { checkLengths } from './sequence-pooling.js';
 
 export interface TaggerConfig {
   vocabSize: number;

@@ -14,7 +14,8 @@ import { fit } from './fit.js';
 import type { FitOptions } from './fit-options.js';
 import type { FitSnapshot } from './fit-state.js';
 import { SGD } from './optim/sgd.js';
-import { ReduceLROnPlateau, StepLR } from './schedules.js';
+import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+import { StepLR } from './schedules.js';
 
 class Reg extends Module {
   readonly lin: Linear;

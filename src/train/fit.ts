@@ -4,6 +4,7 @@
  * Per batch: zeroGrad -> lossFn(model, batch, state) -> check the loss is finite -> backward ->
  * check every gradient -> gradClip -> optimizer.step -> scheduler ('step') -> step event ->
  * evaluation (every `evalEvery` steps) -> checkpoint (every `checkpoint.every` steps) -> stop checks.
+ * The computing part of a step (zeroGrad .. optimizer.step) is in fit-step.ts.
  * Per epoch: resetState -> batches -> epochEnd event -> scheduler ('epoch') -> evaluation ->
  * early stopping -> checkpoint (`atEpochEnd`).
  *
@@ -24,8 +25,7 @@
  */
 import type { Module } from '../nn/module.js';
 import { tidy } from '../tensor/scope.js';
-import { Tensor } from '../tensor/tensor.js';
-import { DataError, NumericError, ShapeError } from '../util/errors.js';
+import { DataError, NumericError } from '../util/errors.js';
 import { defaultRng, type Rng } from '../util/rng.js';
 import {
   EarlyStopping,
@@ -34,7 +34,6 @@ import {
   invokeCallback,
   type StopReason,
 } from './callbacks.js';
-import { clipGradNorm } from './clip.js';
 import {
   checkFitOptions,
   type FitContext,
@@ -42,20 +41,10 @@ import {
   type FitResult,
   fitError,
 } from './fit-options.js';
-import { LoopState, mapState, type RngState } from './fit-state.js';
+import { LoopState } from './fit-state.js';
+import { StepComputer } from './fit-step.js';
 import { Throughput } from './metrics.js';
-import {
-  type Anomaly,
-  findForwardAnomaly,
-  findNonFiniteGradient,
-  type NanFound,
-  watchBackward,
-} from './nan-guard.js';
-
-/** What the synchronous part of a training step ends with: a NaN found, or the step's results. */
-type StepOutcome =
-  | { nan: NanFound }
-  | { nan: null; loss: number; gradNorm: number | null; carry: unknown; tokens: number | undefined };
+import type { NanFound } from './nan-guard.js';
 
 /** Trains `model` until a stop condition is met; see the file comment and FitOptions. */
 export async function fit<M extends Module, B, S = unknown>(
@@ -65,10 +54,8 @@ export async function fit<M extends Module, B, S = unknown>(
 }
 
 class FitRun<M extends Module, B, S> {
-  private readonly named: [string, Tensor][];
-  private readonly params: Tensor[];
-  private readonly names: Map<Tensor, string>;
   private readonly rng: Rng;
+  private readonly stepper: StepComputer<M, B, S>;
   private readonly clock: () => number;
   private readonly early: EarlyStopping | null;
   private readonly monitor: string;
@@ -93,10 +80,8 @@ class FitRun<M extends Module, B, S> {
     const unlimited = o.maxSteps === undefined && o.maxMinutes === undefined;
     this.epochs = o.epochs ?? (unlimited ? 1 : undefined);
     this.clip = r.clip;
-    this.named = o.model.namedParameters();
-    this.params = this.named.map(([, p]) => p);
-    this.names = new Map(this.named.map(([n, t]) => [t, n]));
     this.rng = o.rng ?? defaultRng;
+    this.stepper = new StepComputer(o, this.rng, this.clip);
     this.clock = o.clock ?? (() => performance.now());
     this.early = o.earlyStopping ? new EarlyStopping(o.earlyStopping) : null;
     const tb = o.trainBatches;
@@ -205,7 +190,7 @@ class FitRun<M extends Module, B, S> {
     const ctx: FitContext = { step: s.step, epoch: s.epoch, batch: s.batch };
     // The synchronous part of the step runs in a tidy() scope, so its tensors (in wasm memory on
     // that backend) are freed when it ends; only the carried state leaves it.
-    const r = tidy(() => this.computeStep(batch, ctx));
+    const r = tidy(() => this.stepper.compute(batch, s.carry, ctx));
     if (r.nan) return this.onNan(r.nan);
     const { loss, gradNorm } = r;
     s.carry = r.carry as S | null;
@@ -240,57 +225,6 @@ class FitRun<M extends Module, B, S> {
     if (o.evalEvery && s.step % o.evalEvery === 0) await this.evaluate();
     if (o.checkpoint?.every && s.step % o.checkpoint.every === 0) await this.save();
     this.checkStops();
-  }
-
-  /** zeroGrad, forward, backward, clipping and the optimizer step of one batch (inside tidy). */
-  private computeStep(batch: B, ctx: FitContext): StepOutcome {
-    const opt = this.o.optimizer;
-    const rngBefore = this.rng.getState();
-    opt.zeroGrad();
-    const out = this.callLoss(batch, ctx);
-    const loss = out.loss.item();
-    if (!Number.isFinite(loss)) {
-      const a = findForwardAnomaly(out.loss, this.names);
-      return { nan: { kind: 'loss', parameter: a?.parameter ?? null, value: loss, anomaly: a } };
-    }
-    out.loss.backward();
-    const bad = findNonFiniteGradient(this.named);
-    if (bad) {
-      const anomaly = this.replay(batch, ctx, rngBefore);
-      return { nan: { kind: 'gradient', parameter: bad.name, value: bad.value, anomaly } };
-    }
-    const c = this.clip;
-    const gradNorm = c ? clipGradNorm(this.params, c.maxNorm, c.normType) : null;
-    opt.step();
-    // A copy off the tape: no gradient crosses into the next batch.
-    const carry = out.state === undefined ? null : (mapState(out.state, (t) => t.clone()) as S | null);
-    return { nan: null, loss, gradNorm, carry, tokens: out.tokens };
-  }
-
-  private callLoss(batch: B, ctx: FitContext): { loss: Tensor; state?: S | null; tokens?: number } {
-    const r = this.o.lossFn(this.o.model, batch, this.s.carry, ctx);
-    const out = r instanceof Tensor ? { loss: r } : r;
-    if (!out || !(out.loss instanceof Tensor))
-      fitError('lossFn must return a loss Tensor or { loss, state?, tokens? }, synchronously');
-    if (out.loss.size !== 1)
-      throw new ShapeError(`fit: the loss must have one element, got shape [${out.loss.shape.join(', ')}]`);
-    return out;
-  }
-
-  /** Runs the batch again from the same RNG state with every backward rule watched, to name the op. */
-  private replay(batch: B, ctx: FitContext, rngBefore: RngState): Anomaly | null {
-    if (this.o.locateNanOp === false) return null;
-    const after = this.rng.getState();
-    this.rng.setState(rngBefore);
-    this.o.optimizer.zeroGrad();
-    try {
-      const again = this.callLoss(batch, ctx).loss;
-      return watchBackward(again, () => again.backward(), this.names);
-    } catch {
-      return null;
-    } finally {
-      this.rng.setState(after);
-    }
   }
 
   private async onNan(n: NanFound): Promise<void> {

@@ -11,7 +11,8 @@ import { randn } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ConfigError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { RTRL, type RTRLMode } from './rtrl.js';
+import { RTRL } from './rtrl.js';
+import type { RTRLMode } from './rtrl-params.js';
 
 const G: Record<RTRLMode, number> = { RNN_TANH: 1, RNN_RELU: 1, GRU: 3, LSTM: 4 };
 const T = 6;

@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tensor } from '../tensor/tensor.js';
 import { CheckpointError, ConfigError } from '../util/errors.js';
+import type { LRScheduler } from './lr-scheduler.js';
 import { SGD } from './optim/sgd.js';
-import {
-  CosineAnnealingLR,
-  ExponentialLR,
-  LinearWarmup,
-  type LRScheduler,
-  ReduceLROnPlateau,
-  StepLR,
-} from './schedules.js';
+import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+import { CosineAnnealingLR, ExponentialLR, LinearWarmup, StepLR } from './schedules.js';
 
 const opt = (lr = 0.1, groups = 1) =>
   new SGD(
