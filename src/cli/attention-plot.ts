@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import { loadCheckpoint } from '../io/checkpoint-load.js';
 import { beamSearch } from '../models/beam-search.js';
 import { captionOf, DIGIT_SIZE, splitDigitImages, stripOf } from '../models/caption.js';
 import { CheckpointError, ConfigError } from '../util/errors.js';
