@@ -17,7 +17,7 @@ import { captionOf, DIGIT_SIZE, splitDigitImages, stripOf } from '../models/capt
 import { CheckpointError, ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
-import { CAPTION_RUN_KIND, captionBatch, loadCaptionRun, loadMnist } from './example-caption.js';
+import { CAPTION_RUN_KIND, captionBatch, loadCaptionRun, loadMnist } from './caption-run.js';
 import { G2P_RUN_KIND, loadG2PRun, transcribe } from './g2p.js';
 import { type Heatmap, heatmapPage, pngDataUri } from './html-plots.js';
 
