@@ -5,14 +5,16 @@ export * from './index.js';
 export { writeFileAtomic } from './io/atomic.js';
 export {
   type CheckpointData,
-  type LoadCheckpointOptions,
-  type LoadedCheckpoint,
-  latestCheckpoint,
-  loadCheckpoint,
   type SaveCheckpointOptions,
   type SavedCheckpoint,
   saveCheckpoint,
 } from './io/checkpoint.js';
+export {
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  latestCheckpoint,
+  loadCheckpoint,
+} from './io/checkpoint-load.js';
 export {
   decodeSafetensors,
   encodeSafetensors,

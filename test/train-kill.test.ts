@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { latestCheckpoint, loadCheckpoint } from '../src/io/checkpoint.js';
+import { latestCheckpoint, loadCheckpoint } from '../src/io/checkpoint-load.js';
 import { backendAvailable, getBackend, setBackend } from '../src/kernels/registry.js';
 import { Rng } from '../src/util/rng.js';
 import { run, setup } from './helpers/char-lm.js';

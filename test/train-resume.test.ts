@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadCheckpoint } from '../src/io/checkpoint.js';
+import { loadCheckpoint } from '../src/io/checkpoint-load.js';
 import { backendAvailable, getBackend, setBackend } from '../src/kernels/registry.js';
 import { CheckpointError } from '../src/util/errors.js';
 import { run, saveTo, setup } from './helpers/char-lm.js';

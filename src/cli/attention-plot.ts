@@ -11,14 +11,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import { loadCheckpoint } from '../io/checkpoint-load.js';
 import { beamSearch } from '../models/beam-search.js';
 import { captionOf, DIGIT_SIZE, splitDigitImages, stripOf } from '../models/caption.js';
 import { tidy } from '../tensor/scope.js';
 import { CheckpointError, ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FlagSpec, helpText, parseFlags } from './args.js';
-import { CAPTION_RUN_KIND, captionBatch, loadCaptionRun, loadMnist } from './example-caption.js';
+import { CAPTION_RUN_KIND, captionBatch, loadCaptionRun, loadMnist } from './caption-run.js';
 import { G2P_RUN_KIND, loadG2PRun, transcribe } from './g2p.js';
 import { type Heatmap, heatmapPage, pngDataUri } from './html-plots.js';
 

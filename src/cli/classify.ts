@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CharVocab } from '../data/char-vocab.js';
 import { insertSpaces, removeSpaces } from '../data/space-tags.js';
 import { WordVocab } from '../data/word-vocab.js';
-import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
+import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint-load.js';
 import { SequenceClassifier } from '../models/classifier.js';
 import { parseEmail } from '../models/email.js';
 import { SequenceTagger } from '../models/tagger.js';

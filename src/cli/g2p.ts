@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
 import { padBatch } from '../data/pad.js';
 import { WordVocab, type WordVocabJSON } from '../data/word-vocab.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import { loadCheckpoint } from '../io/checkpoint-load.js';
 import { readTextFile } from '../io/text-file.js';
 import { beamSearch, greedyDecode, type Hypothesis } from '../models/beam-search.js';
 import { buildLexicon, graphemes, type Lexicon, parseCmudict, splitWords } from '../models/g2p.js';

@@ -26,7 +26,8 @@ import { clipGradNorm } from '../train/clip.js';
 import { Adam } from '../train/optim/adam.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { SGD } from '../train/optim/sgd.js';
-import { decodeTensor, registerCaseType, toleranceFor } from './golden.js';
+import { registerCaseType } from './golden.js';
+import { decodeTensor, toleranceFor } from './golden-compare.js';
 import type { CaseResult, GoldenOptions } from './golden-types.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: case files are checked field by field as they are read

@@ -18,7 +18,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { IdArray } from '../data/_util.js';
 import { CharVocab, type CharVocabJSON } from '../data/char-vocab.js';
 import { LMStream } from '../data/lm-stream.js';
-import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
+import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint-load.js';
 import { CharLM, type CharLMJSON, type CharLMState } from '../models/char-lm.js';
 import { crossEntropy } from '../ops/loss.js';
 import { tidy } from '../tensor/scope.js';

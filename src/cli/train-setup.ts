@@ -1,7 +1,7 @@
 /** Helpers of `recur train` (train.ts): the optimizer, the run folder, the corpus, the threads. */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
+import { type LoadedCheckpoint, loadCheckpoint } from '../io/checkpoint-load.js';
 import { getBackend } from '../kernels/registry.js';
 import { getThreads, setThreads, threadsAvailable } from '../kernels/wasm/index.js';
 import type { CharLM } from '../models/char-lm.js';

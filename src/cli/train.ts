@@ -11,11 +11,9 @@ import { CharVocab } from '../data/char-vocab.js';
 import { LMStream, type LMWindow } from '../data/lm-stream.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { MetricsLog } from '../io/metrics-log.js';
-import { writeLineChart } from '../io/plot.js';
 import { CharLM, type CharLMState } from '../models/char-lm.js';
-import { sample } from '../models/sample.js';
 import { crossEntropy } from '../ops/loss.js';
-import { type FitEvent, formatCount, formatDuration } from '../train/callbacks.js';
+import { formatCount, formatDuration } from '../train/callbacks.js';
 import { fit } from '../train/fit.js';
 import type { FitScheduler } from '../train/fit-options.js';
 import type { FitSnapshot } from '../train/fit-state.js';
@@ -23,11 +21,12 @@ import { ReduceLROnPlateau } from '../train/reduce-lr-on-plateau.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { parseFlags } from './args.js';
-import { inVocab, oneLine } from './datasets.js';
+import { inVocab } from './datasets.js';
 import { Progress } from './progress.js';
 import { buildFromConfig, evaluate, RUN_FILES, RUN_KIND, type RunConfig } from './run.js';
 import { TrainSchedule } from './schedule.js';
 import { FLAGS, HELP } from './train-flags.js';
+import { trainMonitor } from './train-monitor.js';
 import { applyThreads, type CliState, makeOptimizer, prepareOutDir, resolveRun } from './train-setup.js';
 
 const CMD = 'train';
@@ -193,142 +192,32 @@ export async function runTrain(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
 
-  // ---- callbacks ----
-  const sampleRng = (step: number) => new Rng(t.seed * 1000003 + step);
-  const primeIds = (() => {
-    try {
-      return vocab.encode(corpus.defaultPrime);
-    } catch {
-      return Int32Array.of(0);
-    }
-  })();
-  const sampleText = (n: number, step: number): string => {
-    if (n === 0) return '';
-    const ids = sample(model, { prime: primeIds, length: n, temperature: 0.8, rng: sampleRng(step) });
-    return (corpus.style === 'prose' ? corpus.defaultPrime : '') + vocab.decode(ids);
-  };
-  const writePlot = () => {
-    writeLineChart(
-      plotPath,
-      [
-        { name: 'train bpc', color: '#1f77b4', points: trainPts },
-        { name: 'test bpc', color: '#d62728', points: testPts, markers: true },
-      ],
-      {
-        title: `${corpus.label}: bits per character`,
-        subtitle: `${model.toString()}; ${t.optimizer} lr ${t.lr}, batch ${t.batchSize} x ${t.seqLength}, seed ${t.seed}`,
-        xLabel: 'step',
-        yLabel: 'bits per character',
-      },
-    );
-  };
-  let ema: number | null = null;
-  let lastTrainBpc: number | null = null;
-  let lastEstimate = Number.NEGATIVE_INFINITY;
-  let lastTokensPerSec: number | null = null;
+  // ---- callbacks (train-monitor.ts) ----
   const runStart = {
     step: startStep,
     elapsed: (resume?.extra as { fit?: { elapsedSeconds?: number } })?.fit?.elapsedSeconds ?? 0,
   };
   const windowsPerEpoch = stream.numWindows;
   const epochOf = (step: number) => step / windowsPerEpoch;
-
-  const onEval = (step: number, elapsed: number, loss: number, bpc: number, evalSeconds: number): void => {
-    const best = cli.bestBpc === null || bpc < cli.bestBpc;
-    if (best) {
-      cli.bestBpc = bpc;
-      cli.bestStep = step;
-      saveCheckpoint(
-        bestDir,
-        {
-          step,
-          model,
-          config: runConfig as unknown as Record<string, unknown>,
-          metrics: { val_loss: loss, val_bpc: bpc },
-        },
-        { keepLast: 1 },
-      );
-    }
-    const text = sampleText(t.sampleLength, step);
-    testPts.push([step, bpc]);
-    log.write({
-      type: 'eval',
-      step,
-      epoch: epochOf(step),
-      loss,
-      bpc,
-      best,
-      elapsed,
-      evalSeconds,
-      sample: text,
-    });
-    say(
-      `step ${step} (epoch ${epochOf(step).toFixed(2)}) | test ${bpc.toFixed(4)} bpc${best ? ' (best)' : ` (best ${cli.bestBpc?.toFixed(4)} at step ${cli.bestStep})`}${lastTrainBpc !== null ? ` | train ${lastTrainBpc.toFixed(4)} bpc` : ''}${lastTokensPerSec ? ` | ${formatCount(lastTokensPerSec)} tok/s` : ''} | ${formatDuration(elapsed)}`,
-    );
-    if (text) say(`  sample: ${oneLine(text, corpus.style).slice(0, 160)}`);
-    writePlot();
-  };
-
-  const callback = (e: FitEvent): Promise<void> | void => {
-    if (e.type === 'step') {
-      const tokens = e.tokens ?? 1;
-      cli.acc.sum += e.loss * tokens;
-      cli.acc.tokens += tokens;
-      ema = ema === null ? e.loss : 0.98 * ema + 0.02 * e.loss;
-      if (e.tokensPerSec !== null) lastTokensPerSec = e.tokensPerSec;
-      if (e.step % t.logEvery === 0) {
-        const loss = cli.acc.sum / cli.acc.tokens;
-        lastTrainBpc = loss / Math.LN2;
-        trainPts.push([e.step, lastTrainBpc]);
-        log.write({
-          type: 'train',
-          step: e.step,
-          epoch: epochOf(e.step),
-          loss,
-          bpc: lastTrainBpc,
-          lr: e.lr,
-          tokensPerSec: e.tokensPerSec,
-          elapsed: e.elapsedSeconds,
-        });
-        cli.acc = { sum: 0, tokens: 0 };
-      }
-      // A time-bounded cosine: estimate the step the time budget ends at from the speed so far.
-      if (
-        schedule &&
-        t.lrSchedule === 'cosine' &&
-        t.maxMinutes !== null &&
-        e.elapsedSeconds - lastEstimate >= 10
-      ) {
-        const ds = e.step - runStart.step;
-        const dt = e.elapsedSeconds - runStart.elapsed;
-        if (ds >= 10 && dt >= 5) {
-          lastEstimate = e.elapsedSeconds;
-          const est = e.step + ((t.maxMinutes * 60 - e.elapsedSeconds) * ds) / dt;
-          schedule.estimate(Math.min(stepBound, est));
-        }
-      }
-      const m = ema;
-      progress.status(() => {
-        // Most useful first: a narrow terminal cuts the end of the line.
-        const parts = [
-          `step ${e.step}${e.totalSteps !== null ? `/${e.totalSteps}` : ''}`,
-          `epoch ${epochOf(e.step).toFixed(2)}`,
-          `loss ${(m as number).toFixed(3)} (${((m as number) / Math.LN2).toFixed(3)} bpc)`,
-        ];
-        if (e.tokensPerSec !== null) parts.push(`${formatCount(e.tokensPerSec)} tok/s`);
-        if (e.etaSeconds !== null) parts.push(`ETA ${formatDuration(e.etaSeconds)}`);
-        parts.push(`lr ${e.lr.toExponential(1)}`);
-        return parts.join(' · ');
-      });
-      // Let signals (Ctrl-C) and the log's writes through between steps.
-      return new Promise((resolve) => setImmediate(resolve));
-    }
-    if (e.type === 'eval') {
-      onEval(e.step, e.elapsedSeconds, e.metrics.val_loss, e.metrics.val_bpc, e.metrics.eval_seconds);
-      return;
-    }
-    if (e.type === 'nan') say(`step ${e.step}: ${e.message}`);
-  };
+  const { callback, sampleText, writePlot } = trainMonitor({
+    t,
+    cli,
+    model,
+    vocab,
+    corpus,
+    runConfig,
+    bestDir,
+    plotPath,
+    log,
+    progress,
+    say,
+    trainPts,
+    testPts,
+    schedule,
+    stepBound,
+    runStart,
+    epochOf,
+  });
 
   // ---- train ----
   const evalFn = (m: CharLM) => {

@@ -17,7 +17,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { CheckpointError, ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from './atomic.js';
-import { type CheckpointData, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type CheckpointData, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, loadCheckpoint } from './checkpoint-load.js';
 
 class Tiny extends Module {
   readonly weight: Tensor;

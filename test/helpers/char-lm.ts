@@ -7,7 +7,8 @@
 // restore every one of them.
 import { CharVocab } from '../../src/data/char-vocab.js';
 import { LMStream, type LMWindow } from '../../src/data/lm-stream.js';
-import { type CheckpointData, type LoadedCheckpoint, saveCheckpoint } from '../../src/io/checkpoint.js';
+import { type CheckpointData, saveCheckpoint } from '../../src/io/checkpoint.js';
+import type { LoadedCheckpoint } from '../../src/io/checkpoint-load.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import { Dropout } from '../../src/nn/dropout.js';
 import { Embedding } from '../../src/nn/embedding.js';

@@ -2,12 +2,8 @@
 // (if any) and saves checkpoints in a loop, printing "saved <step>" after each, until it is killed.
 // Every value is a function of the step, so a loaded checkpoint can be checked for consistency.
 import { pathToFileURL } from 'node:url';
-import {
-  type CheckpointData,
-  type LoadedCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-} from '../../src/io/checkpoint.js';
+import { type CheckpointData, saveCheckpoint } from '../../src/io/checkpoint.js';
+import { type LoadedCheckpoint, loadCheckpoint } from '../../src/io/checkpoint-load.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { CheckpointError } from '../../src/util/errors.js';
 

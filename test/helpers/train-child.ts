@@ -4,7 +4,7 @@
 // step, {"done": true, "step", "loss"} at the end.
 //
 //   node dist/test/helpers/train-child.js DIR DTYPE BACKEND EVERY SEED EPOCHS
-import { latestCheckpoint, loadCheckpoint } from '../../src/io/checkpoint.js';
+import { latestCheckpoint, loadCheckpoint } from '../../src/io/checkpoint-load.js';
 import { type BackendName, setBackend } from '../../src/kernels/registry.js';
 import type { DType } from '../../src/tensor/tensor.js';
 import { run, saveTo, setup } from './char-lm.js';
