@@ -16,92 +16,9 @@ import { tsKernels } from '../ts/index.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import { WasmArena, type WasmHeap } from './allocator.js';
 import { CTRL, JOB } from './jobs.js';
+import type { KernelExports } from './kernel-exports.js';
 import { getThreads, Team, tuning, unitsPerChunk } from './threads.js';
 import type { WasmModule } from './wasm-api.js';
-
-/** The functions exported by build/wasm/*.wasm (src/kernels/wasm/assembly). Pointers are bytes. */
-export interface KernelExports {
-  heapBase(): number;
-  isRelaxed(): number;
-  packB(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
-  packRows(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
-  gemvRows(n: number, k: number, a: number, bp: number, c: number, accumulate: number, tile: number): void;
-  transposeA(m: number, k: number, src: number, lda: number, dst: number): void;
-  gemmPacked(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    lda: number,
-    bp: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-    tile: number,
-  ): void;
-  adamMulti(table: number, count: number): void;
-  lstmSeqForward(
-    T: number,
-    H: number,
-    nch: number,
-    reverse: number,
-    g: number,
-    cAll: number,
-    tcAll: number,
-    hAll: number,
-    bp: number,
-    sync: number,
-    tile: number,
-  ): number;
-  unary(op: number, n: number, x: number, y: number): void;
-  sumRows(rows: number, n: number, src: number, dst: number): void;
-  lstmGatesForward(
-    rows: number,
-    H: number,
-    j0: number,
-    j1: number,
-    g: number,
-    cp: number,
-    c: number,
-    tc: number,
-    h: number,
-  ): void;
-  lstmGatesBackward(
-    rows: number,
-    H: number,
-    j0: number,
-    j1: number,
-    g: number,
-    cp: number,
-    tc: number,
-    dh: number,
-    dc: number,
-    dg: number,
-  ): void;
-  gruGatesForward(
-    rows: number,
-    H: number,
-    j0: number,
-    j1: number,
-    xg: number,
-    hg: number,
-    hp: number,
-    h: number,
-  ): void;
-  gruGatesBackward(
-    rows: number,
-    H: number,
-    j0: number,
-    j1: number,
-    xg: number,
-    hg: number,
-    hp: number,
-    dh: number,
-    dx: number,
-    dhg: number,
-    dhp: number,
-  ): void;
-}
 
 /** An operand of a staged (slow path) call: `len` elements from `off`; `rows` for row-wise copy out. */
 export interface Operand {

@@ -31,8 +31,9 @@
  * Node only: the worker comes from `process.getBuiltinModule('node:worker_threads')`, so this
  * module loads anywhere; where there are no worker threads (browsers), the setting is 1 thread.
  */
-import type { KernelExports } from './core.js';
+
 import { CTRL, runChunk, STATE } from './jobs.js';
+import type { KernelExports } from './kernel-exports.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
 
 export type ThreadCount = 1 | 2;
