@@ -1,5 +1,5 @@
 /**
- * The `Kernels` object of one wasm module instance: WasmCore (marshalling, memory, GEMM) plus
+ * The `Kernels` object of one wasm module instance: WasmGemm (marshalling, memory, GEMM) plus
  * the pointwise kernels, which large calls split with the worker thread by hidden units. Each kernel has a fast path, taken when every operand is a view into this
  * instance's memory (a few comparisons, no allocation, one wasm call), and the staged slow path.
  * Calls with a Float64Array operand go to the TypeScript kernels (the float64 implementation).
@@ -10,7 +10,8 @@ import { lstmSequenceLoop } from '../sequence.js';
 import { tsKernels } from '../ts/index.js';
 import { adamStepTs } from '../ts/optim.js';
 import type { AdamEntry, FloatArray, Kernels, LstmSequenceExtras, PackedMatrix } from '../types.js';
-import { type Operand, WasmCore, WasmPacked } from './core.js';
+import type { Operand } from './core.js';
+import { WasmGemm, WasmPacked } from './gemm.js';
 import { CTRL, JOB } from './jobs.js';
 import { unitsPerChunk } from './threads.js';
 
@@ -28,7 +29,7 @@ const COST = {
   gruBwd: 30,
 } as const;
 
-export class WasmBackend extends WasmCore implements Kernels {
+export class WasmBackend extends WasmGemm implements Kernels {
   /** Two 64-byte-apart sync words of the sequence kernels (assembly/seq.ts), and a view of them. */
   private seqSync = -1;
   private seqSyncView: Int32Array | null = null;
