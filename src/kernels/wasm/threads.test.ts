@@ -442,7 +442,19 @@ function child(
 
 describe('wasm threads: browser build', () => {
   it('the modules the library imports have no static Node imports (only worker.js has)', () => {
-    for (const f of ['index', 'threads', 'jobs', 'core', 'backend', 'loader', 'allocator', 'wasm-api']) {
+    for (const f of [
+      'index',
+      'threads',
+      'jobs',
+      'kernel-exports',
+      'core',
+      'gemm',
+      'gates',
+      'backend',
+      'loader',
+      'allocator',
+      'wasm-api',
+    ]) {
       const src = readFileSync(new URL(`./${f}.js`, import.meta.url), 'utf8');
       assert.doesNotMatch(
         src,
