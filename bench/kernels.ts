@@ -30,7 +30,7 @@ import {
   wasmThreadStats,
   wasmThreadsReady,
 } from '../src/kernels/wasm/index.js';
-import { tuneThreads } from '../src/kernels/wasm/threads.js';
+import { tuneThreads } from '../src/kernels/wasm/tuning.js';
 
 const WARMUP_MS = 300;
 const SAMPLE_MS = 30;

@@ -15,7 +15,9 @@
 import type { DType, FloatArray, Kernels } from '../types.js';
 import { WasmArena, type WasmHeap } from './allocator.js';
 import type { KernelExports } from './kernel-exports.js';
-import { getThreads, Team, tuning } from './threads.js';
+import { getThreads } from './thread-setting.js';
+import { Team } from './threads.js';
+import { tuning } from './tuning.js';
 import type { WasmModule } from './wasm-api.js';
 
 /** An operand of a staged (slow path) call: `len` elements from `off`; `rows` for row-wise copy out. */

@@ -9,7 +9,7 @@ import type { FloatArray, Kernels } from '../types.js';
 import type { Operand } from './core.js';
 import { WasmGemm } from './gemm.js';
 import { CTRL, JOB } from './jobs.js';
-import { unitsPerChunk } from './threads.js';
+import { unitsPerChunk } from './tuning.js';
 
 /**
  * Work per element in FLOP-equivalents (one-thread time x GEMM FLOP rate, measured with

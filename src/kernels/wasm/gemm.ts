@@ -8,7 +8,7 @@ import { tsKernels } from '../ts/index.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import { type Operand, roundUp64, WasmCore } from './core.js';
 import { CTRL, JOB } from './jobs.js';
-import { unitsPerChunk } from './threads.js';
+import { unitsPerChunk } from './tuning.js';
 
 /**
  * A packed op(B) living in wasm memory (see assembly/gemm.ts): 16-column panels, k rows each, for

@@ -22,7 +22,7 @@ import {
   wasmThreadStats,
   wasmThreadsReady,
 } from './index.js';
-import { tuneThreads } from './threads.js';
+import { tuneThreads } from './tuning.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -445,6 +445,8 @@ describe('wasm threads: browser build', () => {
     for (const f of [
       'index',
       'threads',
+      'thread-setting',
+      'tuning',
       'jobs',
       'kernel-exports',
       'core',
@@ -470,12 +472,12 @@ describe('wasm threads: browser build', () => {
 
 describe('wasm threads: processes', () => {
   const index = new URL('./index.js', import.meta.url).href;
-  const threadsUrl = new URL('./threads.js', import.meta.url).href;
+  const tuningUrl = new URL('./tuning.js', import.meta.url).href;
 
   it('a process that used the worker exits by itself promptly', async () => {
     const code = `
       import { loadWasmKernelsSync, getThreads, wasmThreadsReady, wasmThreadStats } from ${JSON.stringify(index)};
-      import { tuneThreads } from ${JSON.stringify(threadsUrl)};
+      import { tuneThreads } from ${JSON.stringify(tuningUrl)};
       const k = loadWasmKernelsSync();
       if (getThreads() !== 2 || !(await wasmThreadsReady())) throw new Error('no worker');
       tuneThreads({ minFlopHot: 0, minFlopCold: 0, fallback: false, mainClaims: false });
