@@ -11,8 +11,9 @@ import { CTRL, JOB } from './jobs.js';
 import { unitsPerChunk } from './tuning.js';
 
 /**
- * A packed op(B) living in wasm memory (see assembly/gemm.ts): 16-column panels, k rows each, for
- * GEMMs; or the row-block layout for matrix-vector products (`packB` with the hint rows = 1).
+ * A packed op(B) living in wasm memory: 16-column panels, k rows each, for GEMMs (see
+ * assembly/gemm.ts); or the row-block layout for matrix-vector products (`packB` with the hint
+ * rows = 1; see assembly/gemv.ts).
  */
 export class WasmPacked implements PackedMatrix {
   readonly dtype: DType = 'float32';
