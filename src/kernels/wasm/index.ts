@@ -17,7 +17,8 @@ import { instantiate, instantiateSync, type WasmLoadOptions } from './loader.js'
 import type { TeamStats } from './threads.js';
 
 export type { WasmBuild, WasmLoadOptions } from './loader.js';
-export { getThreads, setThreads, type TeamStats, type ThreadCount, threadsAvailable } from './threads.js';
+export { getThreads, setThreads, type ThreadCount, threadsAvailable } from './thread-setting.js';
+export type { TeamStats } from './threads.js';
 
 /** undefined: not tried yet; null: tried and unavailable. */
 let defaultBackend: WasmBackend | null | undefined;

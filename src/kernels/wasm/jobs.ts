@@ -11,7 +11,7 @@
  *
  * No Node-specific code here: it is imported by the main library, which must load in browsers.
  */
-import type { KernelExports } from './core.js';
+import type { KernelExports } from './kernel-exports.js';
 
 /** Int32 indices into the control block (a SharedArrayBuffer); hot words on separate cache lines. */
 export const CTRL = {

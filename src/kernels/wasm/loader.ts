@@ -14,7 +14,7 @@
  */
 import { MAX_PAGES, WasmHeap } from './allocator.js';
 import { WasmBackend } from './backend.js';
-import type { KernelExports } from './core.js';
+import type { KernelExports } from './kernel-exports.js';
 import {
   type WasmApi,
   type WasmBytes,

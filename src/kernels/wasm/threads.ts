@@ -1,5 +1,6 @@
 /**
- * Two cores for the wasm kernels: the thread setting and the main-thread side of the worker team.
+ * Two cores for the wasm kernels: the main-thread side of the worker team. (The thread setting is
+ * in thread-setting.ts, the knobs of the splitting policy in tuning.ts.)
  *
  * Each wasm backend instance can own one persistent worker thread (worker.ts) that instantiates
  * the same compiled module on the same shared memory. A large kernel call is cut into chunks of
@@ -28,176 +29,15 @@
  * small to wake a sleeping worker for runs on one thread but wakes it, so that the calls after it
  * find it spinning.
  *
- * Node only: the worker comes from `process.getBuiltinModule('node:worker_threads')`, so this
- * module loads anywhere; where there are no worker threads (browsers), the setting is 1 thread.
+ * Node only: the worker comes from `process.getBuiltinModule('node:worker_threads')` (see
+ * thread-setting.ts), so this module loads anywhere; where there are no worker threads
+ * (browsers), the setting is 1 thread.
  */
-import type { KernelExports } from './core.js';
 import { CTRL, runChunk, STATE } from './jobs.js';
+import type { KernelExports } from './kernel-exports.js';
+import { type WorkerLike, workerExecArgv, workerThreads } from './thread-setting.js';
+import { teams, tuning } from './tuning.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
-
-export type ThreadCount = 1 | 2;
-
-/** Knobs of the splitting policy (measured defaults; see docs/performance.md, "Two cores"). */
-export interface ThreadTuning {
-  /** Smallest call (FLOP, or FLOP-equivalent for pointwise kernels) split while the worker spins. */
-  minFlopHot: number;
-  /** Smallest call split when the worker is asleep (the call also wakes it up). */
-  minFlopCold: number;
-  /** Target work per chunk; chunks are at most maxChunks. */
-  chunkFlop: number;
-  maxChunks: number;
-  /** How long the worker polls for the next job before it blocks in Atomics.wait. */
-  workerSpinUs: number;
-  /** How long the main thread polls for the worker's last chunk before it blocks. */
-  mainSpinUs: number;
-  /** A joined job is late when main waits longer than 2 chunk times + this. */
-  lateSlackUs: number;
-  /** First and longest period without splitting after the worker was found late. */
-  backoffMinMs: number;
-  backoffMaxMs: number;
-  /** false: never switch splitting off, however late the worker is (tests, benchmarks). */
-  fallback: boolean;
-  /** Test hook: false makes the main thread leave every chunk to the worker. */
-  mainClaims: boolean;
-  /** Test hook: the worker busy-waits this long before each chunk (simulates a busy core). */
-  workerDelayUs: number;
-}
-
-const DEFAULT_TUNING: ThreadTuning = {
-  minFlopHot: 400_000,
-  minFlopCold: 4_000_000,
-  chunkFlop: 400_000,
-  maxChunks: 64,
-  workerSpinUs: 300,
-  mainSpinUs: 50,
-  lateSlackUs: 30,
-  backoffMinMs: 50,
-  backoffMaxMs: 2000,
-  fallback: true,
-  mainClaims: true,
-  workerDelayUs: 0,
-};
-
-/** The policy in force (read on every kernel call; change it with `tuneThreads`). */
-export const tuning: ThreadTuning = { ...DEFAULT_TUNING };
-
-/**
- * Changes the splitting policy (tests and benchmarks); `tuneThreads()` restores the defaults.
- * Returns the previous settings.
- */
-export function tuneThreads(t?: Partial<ThreadTuning>): ThreadTuning {
-  const prev = { ...tuning };
-  Object.assign(tuning, t ?? DEFAULT_TUNING);
-  for (const team of teams) team.applyTuning();
-  return prev;
-}
-
-// ---- Node access (never a static import: this module is part of the browser build) ----
-
-interface WorkerLike {
-  ref(): void;
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: 'message' | 'error' | 'exit', fn: (arg: unknown) => void): unknown;
-}
-interface WorkerThreadsModule {
-  Worker: new (url: URL, options: { workerData: unknown; execArgv?: string[] | undefined }) => WorkerLike;
-}
-interface NodeProcess {
-  versions?: { node?: string };
-  env?: Record<string, string | undefined>;
-  execArgv?: string[];
-  getBuiltinModule?: (id: string) => unknown;
-}
-
-/**
- * Node options for the worker: undefined (inherit the parent's) unless the parent was started
- * with `-e` / `-p` / `--input-type`, which a worker started from a file rejects; then the
- * parent's options without those. (An explicit list is validated, and process-wide options such
- * as `--expose-gc` are refused in it, hence inheriting whenever possible.)
- */
-function workerExecArgv(): string[] | undefined {
-  const args = nodeProcess()?.execArgv ?? [];
-  const entry = ['-e', '--eval', '-p', '--print', '--input-type'];
-  const isEntry = (a: string) => entry.includes(a) || entry.some((e) => a.startsWith(`${e}=`));
-  if (!args.some(isEntry)) return undefined;
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (entry.includes(a)) i++;
-    else if (!isEntry(a)) out.push(a);
-  }
-  return out;
-}
-
-function nodeProcess(): NodeProcess | undefined {
-  const p = (globalThis as { process?: NodeProcess }).process;
-  return p?.versions?.node ? p : undefined;
-}
-
-function workerThreads(): WorkerThreadsModule | undefined {
-  const get = nodeProcess()?.getBuiltinModule;
-  if (!get || typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return undefined;
-  try {
-    return get('node:worker_threads') as WorkerThreadsModule | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function cores(): number {
-  const os = nodeProcess()?.getBuiltinModule?.('node:os') as
-    | { availableParallelism?: () => number; cpus(): unknown[] }
-    | undefined;
-  if (!os) return 1;
-  return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-}
-
-// ---- the setting ----
-
-let threads: ThreadCount | 0 = 0;
-
-/** Whether this environment can run the worker thread at all. */
-export function threadsAvailable(): boolean {
-  return workerThreads() !== undefined;
-}
-
-function resolveDefault(): ThreadCount {
-  const env = nodeProcess()?.env?.RECUR_THREADS;
-  if (env !== undefined && env !== '') {
-    if (env !== '1' && env !== '2') {
-      throw new Error(`RECUR_THREADS must be 1 or 2, got ${JSON.stringify(env)}`);
-    }
-    return env === '2' && threadsAvailable() ? 2 : 1;
-  }
-  return threadsAvailable() && cores() >= 2 ? 2 : 1;
-}
-
-/**
- * Threads the wasm kernels use: 2 (the main thread plus one worker) or 1. The default is
- * RECUR_THREADS (1 or 2) when set, else 2 where worker threads exist and the machine has at least
- * two cores. Where there are no worker threads (browsers) it is always 1.
- */
-export function getThreads(): ThreadCount {
-  if (threads === 0) threads = resolveDefault();
-  return threads;
-}
-
-/**
- * Sets the number of threads of the wasm kernels (1 or 2), effective from the next call.
- * `setThreads(2)` where worker threads do not exist keeps 1 (see `getThreads`). With 1, workers
- * already started stay parked in Atomics.wait (no CPU, and they do not keep the process alive),
- * so switching back to 2 is immediate.
- */
-export function setThreads(n: ThreadCount): void {
-  if (n !== 1 && n !== 2) throw new RangeError(`setThreads: n must be 1 or 2, got ${JSON.stringify(n)}`);
-  threads = n === 2 && threadsAvailable() ? 2 : 1;
-}
-
-// ---- the team ----
-
-/** Live teams, so tuneThreads can update their control blocks. */
-const teams = new Set<Team>();
 
 export interface TeamStats {
   /** 'starting' until the worker has instantiated the module, 'failed' if it could not. */
@@ -553,14 +393,4 @@ export class Team {
       error: this.error,
     };
   }
-}
-
-/**
- * Units per chunk for a job over `units` columns (panels, hidden units, elements) costing `cost`
- * FLOP: about cost / chunkFlop chunks, at least 2 and at most maxChunks, `align` units apart.
- */
-export function unitsPerChunk(units: number, cost: number, align: number): number {
-  const want = Math.min(tuning.maxChunks, Math.max(2, Math.round(cost / tuning.chunkFlop)));
-  const per = Math.ceil(units / want);
-  return Math.ceil(per / align) * align;
 }

@@ -7,8 +7,8 @@
  * costs nothing. See threads.ts for the protocol.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { KernelExports } from './core.js';
 import { CTRL, runChunk, STATE } from './jobs.js';
+import type { KernelExports } from './kernel-exports.js';
 import { type WasmMemory, type WasmModule, wasmApi, wasmImports } from './wasm-api.js';
 
 interface Data {

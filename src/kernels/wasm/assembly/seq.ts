@@ -11,7 +11,7 @@
 // the result does not depend on the split. A thread that is descheduled holding no chunk simply
 // takes none: the other one draws them all.
 
-import { gemvRows } from './gemm';
+import { gemvRows } from './gemv';
 import { lstmGatesForward } from './gates';
 
 /** Spins of a wait for the other thread before giving up (about a second or more). */

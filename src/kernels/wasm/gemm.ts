@@ -1,0 +1,259 @@
+/**
+ * The GEMM entry points of the wasm backend (`gemm`, `packB`, `gemmPacked`), added to WasmCore,
+ * and the packed matrix they share. Large products are split with the worker thread by 16-column
+ * panels of the output (8-column blocks for a matrix-vector product), the transpose of A in
+ * `gemm` by row ranges.
+ */
+import { tsKernels } from '../ts/index.js';
+import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
+import { type Operand, roundUp64, WasmCore } from './core.js';
+import { CTRL, JOB } from './jobs.js';
+import { unitsPerChunk } from './tuning.js';
+
+/**
+ * A packed op(B) living in wasm memory: 16-column panels, k rows each, for GEMMs (see
+ * assembly/gemm.ts); or the row-block layout for matrix-vector products (`packB` with the hint
+ * rows = 1; see assembly/gemv.ts).
+ */
+export class WasmPacked implements PackedMatrix {
+  readonly dtype: DType = 'float32';
+  ptr: number;
+  constructor(
+    readonly owner: WasmGemm,
+    readonly k: number,
+    readonly n: number,
+    ptr: number,
+    readonly layout: 'panels' | 'rows' = 'panels',
+  ) {
+    this.ptr = ptr;
+  }
+  dispose(): void {
+    if (this.ptr < 0) return;
+    this.owner.heap.freeBytes(this.ptr);
+    this.ptr = -1;
+  }
+}
+
+export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB' | 'gemmPacked'> {
+  /**
+   * c = (acc ? c : 0) + a · op(B) in row-block layout, for each of m rows of a and c (byte
+   * addresses); a single row is split between the threads by blocks of 8 columns when large.
+   */
+  protected gemvAt(
+    m: number,
+    n: number,
+    k: number,
+    pa: number,
+    lda: number,
+    bp: number,
+    pc: number,
+    ldc: number,
+    acc: number,
+  ): void {
+    const cost = 2 * n * k;
+    const team = m === 1 ? this.par(cost) : null;
+    const blocks = (n + 7) >> 3;
+    const per = team ? unitsPerChunk(blocks, cost, 1) : blocks;
+    const chunks = Math.ceil(blocks / per);
+    if (!team || chunks < 2) {
+      for (let i = 0; i < m; i++)
+        this.ex.gemvRows(n, k, pa + i * lda * 4, bp, pc + i * ldc * 4, acc, this.tile);
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = n;
+    a[o + 1] = k;
+    a[o + 2] = pa;
+    a[o + 3] = bp;
+    a[o + 4] = pc;
+    a[o + 5] = acc;
+    team.run(this.ex, this.tile, JOB.GEMV, chunks, per);
+  }
+
+  /** C = (acc ? C : 0) + A · packed panels, all byte addresses; split when large. */
+  protected gemmPackedAt(
+    m: number,
+    n: number,
+    k: number,
+    pa: number,
+    lda: number,
+    bp: number,
+    pc: number,
+    ldc: number,
+    acc: number,
+  ): void {
+    const cost = 2 * m * n * k;
+    const team = this.par(cost);
+    const panels = (n + 15) >> 4;
+    const per = team ? unitsPerChunk(panels, cost, 1) : panels;
+    const chunks = Math.ceil(panels / per);
+    if (!team || chunks < 2) {
+      this.ex.gemmPacked(m, n, k, pa, lda, bp, pc, ldc, acc, this.tile);
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = m;
+    a[o + 1] = n;
+    a[o + 2] = k;
+    a[o + 3] = pa;
+    a[o + 4] = lda;
+    a[o + 5] = bp;
+    a[o + 6] = pc;
+    a[o + 7] = ldc;
+    a[o + 8] = acc;
+    team.run(this.ex, this.tile, JOB.GEMM_PACKED, chunks, per);
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    aOff: number,
+    lda: number,
+    b: FloatArray,
+    bOff: number,
+    ldb: number,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    if (a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array || k <= 0) {
+      tsKernels.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
+    if (m <= 0 || n <= 0) return;
+    const packBytes = k * Math.ceil(n / 16) * 64;
+    const atBytes = transA ? m * k * 4 : 0;
+    const ops: Operand[] = [
+      { a, off: aOff, len: transA ? (k - 1) * lda + m : (m - 1) * lda + k, mode: 0 },
+      { a: b, off: bOff, len: transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, mode: 0 },
+      { a: c, off: cOff, len: (m - 1) * ldc + n, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
+    ];
+    this.staged(ops, packBytes + atBytes, ([pa, pb, pc], work) => {
+      const ex = this.ex;
+      let aPtr = pa;
+      let aLd = lda;
+      if (transA) {
+        aPtr = work + roundUp64(packBytes);
+        this.transposeAt(m, k, pa, lda, aPtr);
+        aLd = k;
+      }
+      const acc = accumulate ? 1 : 0;
+      const cost = 2 * m * n * k;
+      const team = this.par(cost);
+      const panels = (n + 15) >> 4;
+      const per = team ? unitsPerChunk(panels, cost, 1) : panels;
+      const chunks = Math.ceil(panels / per);
+      if (!team || chunks < 2) {
+        ex.packB(transB ? 1 : 0, k, n, pb, ldb, work);
+        ex.gemmPacked(m, n, k, aPtr, aLd, work, pc, ldc, acc, this.tile);
+        return;
+      }
+      // Each chunk packs its own panels of B into `work`, then multiplies them.
+      const a = team.ctrl;
+      const o = CTRL.ARGS + 3;
+      a[o] = m;
+      a[o + 1] = n;
+      a[o + 2] = k;
+      a[o + 3] = aPtr;
+      a[o + 4] = aLd;
+      a[o + 5] = pb;
+      a[o + 6] = ldb;
+      a[o + 7] = transB ? 1 : 0;
+      a[o + 8] = work;
+      a[o + 9] = pc;
+      a[o + 10] = ldc;
+      a[o + 11] = acc;
+      team.run(ex, this.tile, JOB.GEMM, chunks, per);
+    });
+  }
+
+  /** dst [m, k] = transpose of src ([k, m] with stride lda); split by row ranges of dst when large. */
+  private transposeAt(m: number, k: number, src: number, lda: number, dst: number): void {
+    // ~1.5 ns per element on one thread (memory-bound): ~80 FLOP-equivalents.
+    const cost = 80 * m * k;
+    const team = this.par(cost);
+    const per = team ? unitsPerChunk(m, cost, 16) : m;
+    const chunks = Math.ceil(m / per);
+    if (!team || chunks < 2) {
+      this.ex.transposeA(m, k, src, lda, dst);
+      return;
+    }
+    const a = team.ctrl;
+    const o = CTRL.ARGS + 3;
+    a[o] = m;
+    a[o + 1] = k;
+    a[o + 2] = src;
+    a[o + 3] = lda;
+    a[o + 4] = dst;
+    team.run(this.ex, this.tile, JOB.TRANSPOSE, chunks, per);
+  }
+
+  packB(
+    transB: boolean,
+    k: number,
+    n: number,
+    b: FloatArray,
+    bOff: number,
+    ldb: number,
+    rows?: number,
+  ): PackedMatrix {
+    if (b instanceof Float64Array) return tsKernels.packB(transB, k, n, b, bOff, ldb);
+    const layout = rows === 1 && k > 0 ? 'rows' : 'panels';
+    const bytes = layout === 'rows' ? Math.ceil(n / 8) * Math.ceil(k / 4) * 128 : k * Math.ceil(n / 16) * 64;
+    const ptr = this.heap.allocBytes(Math.max(64, bytes));
+    const len = n > 0 && k > 0 ? (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n) : 0;
+    this.staged([{ a: b, off: bOff, len, mode: 0 }], 0, ([pb]) => {
+      if (len === 0) return;
+      if (layout === 'rows') this.ex.packRows(transB ? 1 : 0, k, n, pb, ldb, ptr);
+      else this.ex.packB(transB ? 1 : 0, k, n, pb, ldb, ptr);
+    });
+    return new WasmPacked(this, k, n, ptr, layout);
+  }
+
+  gemmPacked(
+    m: number,
+    a: FloatArray,
+    aOff: number,
+    lda: number,
+    packed: PackedMatrix,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    if (!(packed instanceof WasmPacked)) {
+      tsKernels.gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate);
+      return;
+    }
+    if (packed.owner !== this) {
+      // Packed by another wasm instance (another memory): let that instance run it.
+      packed.owner.gemmPacked(m, a, aOff, lda, packed, c, cOff, ldc, accumulate);
+      return;
+    }
+    if (packed.ptr < 0) throw new Error('gemmPacked: the packed matrix was disposed');
+    const { k, n } = packed;
+    if (m <= 0 || n <= 0) return;
+    const acc = accumulate ? 1 : 0;
+    const aLen = (m - 1) * lda + k;
+    const cLen = (m - 1) * ldc + n;
+    const pa = this.addr(a, aOff, aLen);
+    const pc = this.addr(c, cOff, cLen);
+    const run = packed.layout === 'rows' ? this.gemvAt : this.gemmPackedAt;
+    if (pa >= 0 && pc >= 0) {
+      run.call(this, m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
+      return;
+    }
+    const ops: Operand[] = [
+      { a, off: aOff, len: aLen, mode: 0 },
+      { a: c, off: cOff, len: cLen, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
+    ];
+    this.staged(ops, 0, ([sa, sc]) => run.call(this, m, n, k, sa, lda, packed.ptr, sc, ldc, acc));
+  }
+}
