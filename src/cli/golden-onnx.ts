@@ -105,7 +105,7 @@ export function checkOnnxCase(json: unknown, opts: GoldenOptions, file?: string)
         // NaN never passes: the comparisons below are false for it.
         if (!(d <= TOL * (1 + Math.abs(w[i])))) bad++;
         e.maxAbs = Math.max(e.maxAbs, Number.isNaN(d) ? Number.POSITIVE_INFINITY : d);
-        // As golden.ts: relative to 1 + |want| (the quantity the pass bound applies to).
+        // As golden-compare.ts: relative to 1 + |want| (the quantity the pass bound applies to).
         e.maxRel = Math.max(e.maxRel, Number.isNaN(d) ? Number.POSITIVE_INFINITY : d / (1 + Math.abs(w[i])));
       }
       result.errors[n] = e;
