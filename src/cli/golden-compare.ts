@@ -17,7 +17,8 @@ interface TensorJson {
   data: unknown;
 }
 
-function flatten(data: unknown, out: number[]): number[] {
+/** The numbers of a nested array, in order, appended to `out`. */
+export function flatten(data: unknown, out: number[]): number[] {
   if (Array.isArray(data)) for (const v of data) flatten(v, out);
   else out.push(data as number);
   return out;
@@ -40,7 +41,14 @@ export function decodeTensor(v: unknown, dtype: DType, what: string): Tensor {
 export class Comparer {
   readonly errors: CaseResult['errors'] = {};
   readonly problems: string[] = [];
-  constructor(readonly tol: number) {}
+  /**
+   * `missingIsZero`: a value that was not computed (null, e.g. the gradient of a parameter the
+   * loss does not reach) compares as zeros, as PyTorch's stored zeros for it; false fails it.
+   */
+  constructor(
+    readonly tol: number,
+    readonly missingIsZero = true,
+  ) {}
 
   /** Compares values `got` with the expected tensor (or number) `want` under `name`. */
   check(
@@ -64,6 +72,10 @@ export class Comparer {
       }
     } else {
       this.problems.push(`${name}: no expected value in the case`);
+      return;
+    }
+    if ((got === null || got === undefined) && !this.missingIsZero) {
+      this.problems.push(`${name}: no value was computed (no gradient reached it?)`);
       return;
     }
     const g =

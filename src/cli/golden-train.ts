@@ -21,80 +21,17 @@ import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { select } from '../ops/join.js';
 import { crossEntropy, mse } from '../ops/loss.js';
-import type { DType, FloatArray, Tensor } from '../tensor/tensor.js';
+import type { DType, Tensor } from '../tensor/tensor.js';
 import { clipGradNorm } from '../train/clip.js';
 import { Adam } from '../train/optim/adam.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { SGD } from '../train/optim/sgd.js';
 import { registerCaseType } from './golden.js';
-import { decodeTensor, toleranceFor } from './golden-compare.js';
+import { Comparer, decodeTensor, flatten, toleranceFor } from './golden-compare.js';
 import type { CaseResult, GoldenOptions } from './golden-types.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: case files are checked field by field as they are read
 type Json = any;
-
-function flatten(data: unknown, out: number[]): number[] {
-  if (Array.isArray(data)) for (const v of data) flatten(v, out);
-  else out.push(data as number);
-  return out;
-}
-
-/** Per-tensor worst errors and the list of failures of one case (same report as golden.ts). */
-class Comparer {
-  readonly errors: CaseResult['errors'] = {};
-  readonly problems: string[] = [];
-  constructor(readonly tol: number) {}
-
-  check(
-    name: string,
-    got: FloatArray | number | null | undefined,
-    want: unknown,
-    gotShape?: readonly number[],
-  ): void {
-    const tol = this.tol;
-    let w: number[];
-    if (typeof want === 'number') w = [want];
-    else if (typeof want === 'object' && want !== null && Array.isArray((want as Json).shape)) {
-      const wantShape = (want as Json).shape as number[];
-      if (gotShape && (gotShape.length !== wantShape.length || gotShape.some((d, i) => d !== wantShape[i]))) {
-        this.problems.push(
-          `${name}: shape [${gotShape.join(', ')}] differs from the expected [${wantShape.join(', ')}]`,
-        );
-        return;
-      }
-      w = flatten((want as Json).data, []);
-    } else {
-      this.problems.push(`${name}: no expected value in the case`);
-      return;
-    }
-    if (got === null || got === undefined) {
-      this.problems.push(`${name}: no value was computed (no gradient reached it?)`);
-      return;
-    }
-    const g = typeof got === 'number' ? [got] : got;
-    if (g.length !== w.length) {
-      this.problems.push(`${name}: ${g.length} values, expected ${w.length}`);
-      return;
-    }
-    let maxAbs = 0;
-    let maxRel = 0;
-    for (let i = 0; i < w.length; i++) {
-      const e = Math.abs(g[i] - w[i]);
-      const r = e / (1 + Math.abs(w[i]));
-      // NaN never passes: the negated comparisons catch it.
-      if (!(e <= maxAbs)) maxAbs = Number.isNaN(e) ? Number.POSITIVE_INFINITY : e;
-      if (!(r <= maxRel)) maxRel = Number.isNaN(r) ? Number.POSITIVE_INFINITY : r;
-    }
-    this.errors[name] = { maxAbs, maxRel };
-    if (!(maxRel <= tol)) this.problems.push(`${name}: max error ${maxRel.toExponential(2)} > ${tol}`);
-  }
-
-  result(name: string, file: string): CaseResult {
-    const r: CaseResult = { name, file, status: this.problems.length ? 'fail' : 'pass', errors: this.errors };
-    if (this.problems.length) r.reason = this.problems.join('; ');
-    return r;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Models, assembled from the case's `model` field
@@ -276,7 +213,7 @@ export function checkTrainingCase(c: Json, opts: GoldenOptions, file: string): C
   const dtype = opts.dtype;
   const forward = FORWARDS[c?.case_type];
   if (!forward) throw new Error(`not a training case: case_type ${JSON.stringify(c?.case_type)}`);
-  const cmp = new Comparer(toleranceFor(dtype));
+  const cmp = new Comparer(toleranceFor(dtype), false);
   const { model, parts } = buildModel(c, dtype);
   const names = new Set(model.namedParameters().map(([n]) => n));
   for (const n of c.parameter_names as string[])
