@@ -53,15 +53,15 @@ export function gemmTs(
     }
     return;
   }
-  const f64 = b instanceof Float64Array;
-  const panels = scratch(f64, 0, panelsSize(k, n));
+  const panels = scratch(0, panelsSize(k, n));
   packPanelsInto(panels, transB, k, n, b, bOff, ldb);
   if (!transA) {
     gemmPanelsTs(m, n, k, a, aOff, lda, panels, c, cOff, ldc, true);
     return;
   }
-  // op(A) = Aᵀ with A stored [k, m]: rows of op(A) are columns of A.
-  const at = scratch(a instanceof Float64Array, 1, m * k);
+  // op(A) = Aᵀ with A stored [k, m]: rows of op(A) are columns of A, copied as float64 (which the
+  // panel kernel then reads in place).
+  const at = scratch(1, m * k);
   for (let p = 0; p < k; p++) {
     const row = aOff + p * lda;
     for (let i = 0; i < m; i++) at[i * k + p] = a[row + i];
@@ -69,12 +69,10 @@ export function gemmTs(
   gemmPanelsTs(m, n, k, at, 0, k, panels, c, cOff, ldc, true);
 }
 
-/** Scratch arrays per dtype: [0] the panels of op(B), [1] the transposed op(A). */
-const scratch32: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-const scratch64: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+/** Scratch arrays (float64 for both dtypes, see gemm-panels.ts): [0] the panels of op(B), [1] op(A) transposed. */
+const scratches: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
 
-function scratch(f64: boolean, slot: 0 | 1, n: number): FloatArray {
-  const pool = f64 ? scratch64 : scratch32;
-  if (pool[slot].length < n) pool[slot] = f64 ? new Float64Array(n) : new Float32Array(n);
-  return pool[slot];
+function scratch(slot: 0 | 1, n: number): Float64Array {
+  if (scratches[slot].length < n) scratches[slot] = new Float64Array(n);
+  return scratches[slot];
 }

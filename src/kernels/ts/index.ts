@@ -6,14 +6,14 @@ import { gemmPanelsTs, packPanelsTs } from './gemm-panels.js';
 import { adamStepTs } from './optim.js';
 import { unaryTs } from './pointwise.js';
 
-/** The TypeScript packed matrix: op(B) as panels of 4 columns (see gemm-panels.ts). */
+/** The TypeScript packed matrix: op(B) as float64 panels of 4 columns (see gemm-panels.ts). */
 class TsPacked implements PackedMatrix {
-  data: FloatArray | null;
+  data: Float64Array | null;
   constructor(
     readonly k: number,
     readonly n: number,
     readonly dtype: DType,
-    data: FloatArray,
+    data: Float64Array,
   ) {
     this.data = data;
   }
@@ -31,7 +31,7 @@ function packBTs(
   ldb: number,
 ): PackedMatrix {
   const dtype: DType = b instanceof Float64Array ? 'float64' : 'float32';
-  return new TsPacked(k, n, dtype, packPanelsTs(transB, k, n, b, bOff, ldb, dtype));
+  return new TsPacked(k, n, dtype, packPanelsTs(transB, k, n, b, bOff, ldb));
 }
 
 /** The portable reference backend: plain TypeScript over typed arrays, float32 and float64. */
