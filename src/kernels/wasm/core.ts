@@ -34,13 +34,16 @@ export interface Operand {
 /** Stops the worker of a backend instance that was garbage-collected (it would live forever). */
 const teamReaper = new FinalizationRegistry<Team>((team) => team.terminate());
 
+/** Scratch tile of one thread for the GEMM and GEMV column tails: up to 3 rows of 16 floats. */
+const TILE_BYTES = 192;
+
 export function roundUp64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
 export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free'> {
   readonly name = 'wasm' as const;
-  /** 64-byte-aligned 2x16 float tile for the GEMM column tail (the worker has its own). */
+  /** 64-byte-aligned 3x16 float tile for the GEMM column tail (the worker has its own). */
   protected readonly tile: number;
   private scratch = -1;
   private scratchBytes = 0;
@@ -55,7 +58,7 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free'> {
     /** The compiled module, for the worker thread's own instance (null: one thread only). */
     readonly module: WasmModule | null = null,
   ) {
-    this.tile = heap.allocBytes(128);
+    this.tile = heap.allocBytes(TILE_BYTES);
   }
 
   /**
@@ -81,7 +84,7 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free'> {
   startTeam(): Team | null {
     if (this.team) return this.team;
     if (!this.module || getThreads() !== 2) return null;
-    const t = new Team(this.module, this.heap.memory, this.heap.allocBytes(128));
+    const t = new Team(this.module, this.heap.memory, this.heap.allocBytes(TILE_BYTES));
     this.team = t;
     if (!t.failed) teamReaper.register(this, t);
     return t;

@@ -1,7 +1,7 @@
 /**
  * The GEMM entry points of the wasm backend (`gemm`, `packB`, `gemmPacked`), added to WasmCore,
- * and the packed matrix they share. Large products are split with the worker thread by 16-column
- * panels of the output (8-column blocks for a matrix-vector product), the transpose of A in
+ * and the packed matrix they share. Large products are split with the worker thread by panels
+ * (`panelWidth` columns: 12 in the relaxed build, 16 in the plain one) of the output (8-column blocks for a matrix-vector product), the transpose of A in
  * `gemm` by row ranges.
  */
 import { tsKernels } from '../ts/index.js';
@@ -11,7 +11,7 @@ import { CTRL, JOB } from './jobs.js';
 import { unitsPerChunk } from './tuning.js';
 
 /**
- * A packed op(B) living in wasm memory: 16-column panels, k rows each, for GEMMs (see
+ * A packed op(B) living in wasm memory: panels of `panelWidth` columns, k rows each, for GEMMs (see
  * assembly/gemm.ts); or the row-block layout for matrix-vector products (`packB` with the hint
  * rows = 1; see assembly/gemv.ts).
  */
@@ -35,6 +35,9 @@ export class WasmPacked implements PackedMatrix {
 }
 
 export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB' | 'gemmPacked'> {
+  /** Columns per packed panel of this module build (assembly/gemm.ts). */
+  protected readonly panelWidth = this.ex.panelWidth();
+
   /**
    * c = (acc ? c : 0) + a · op(B) in row-block layout, for each of m rows of a and c (byte
    * addresses); a single row is split between the threads by blocks of 8 columns when large.
@@ -85,7 +88,7 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
   ): void {
     const cost = 2 * m * n * k;
     const team = this.par(cost);
-    const panels = (n + 15) >> 4;
+    const panels = Math.ceil(n / this.panelWidth);
     const per = team ? unitsPerChunk(panels, cost, 1) : panels;
     const chunks = Math.ceil(panels / per);
     if (!team || chunks < 2) {
@@ -128,14 +131,15 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
       return;
     }
     if (m <= 0 || n <= 0) return;
-    const packBytes = k * Math.ceil(n / 16) * 64;
+    const pw = this.panelWidth;
+    const packBytes = k * Math.ceil(n / pw) * pw * 4;
     const atBytes = transA ? m * k * 4 : 0;
     const ops: Operand[] = [
       { a, off: aOff, len: transA ? (k - 1) * lda + m : (m - 1) * lda + k, mode: 0 },
       { a: b, off: bOff, len: transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, mode: 0 },
       { a: c, off: cOff, len: (m - 1) * ldc + n, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
     ];
-    this.staged(ops, packBytes + atBytes, ([pa, pb, pc], work) => {
+    this.staged(ops, roundUp64(packBytes) + atBytes, ([pa, pb, pc], work) => {
       const ex = this.ex;
       let aPtr = pa;
       let aLd = lda;
@@ -147,7 +151,7 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
       const acc = accumulate ? 1 : 0;
       const cost = 2 * m * n * k;
       const team = this.par(cost);
-      const panels = (n + 15) >> 4;
+      const panels = Math.ceil(n / pw);
       const per = team ? unitsPerChunk(panels, cost, 1) : panels;
       const chunks = Math.ceil(panels / per);
       if (!team || chunks < 2) {
@@ -206,7 +210,9 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
   ): PackedMatrix {
     if (b instanceof Float64Array) return tsKernels.packB(transB, k, n, b, bOff, ldb);
     const layout = rows === 1 && k > 0 ? 'rows' : 'panels';
-    const bytes = layout === 'rows' ? Math.ceil(n / 8) * Math.ceil(k / 4) * 128 : k * Math.ceil(n / 16) * 64;
+    const pw = this.panelWidth;
+    const bytes =
+      layout === 'rows' ? Math.ceil(n / 8) * Math.ceil(k / 4) * 128 : k * Math.ceil(n / pw) * pw * 4;
     const ptr = this.heap.allocBytes(Math.max(64, bytes));
     const len = n > 0 && k > 0 ? (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n) : 0;
     this.staged([{ a: b, off: bOff, len, mode: 0 }], 0, ([pb]) => {

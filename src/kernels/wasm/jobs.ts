@@ -5,7 +5,7 @@
  * computes a chunk never changes a result.
  *
  * A job is one kernel call cut into `chunks` pieces of `per` units each, along the output columns:
- * 16-column panels for GEMM (the packed B layout), hidden units for the gate steps, elements for
+ * panels for GEMM (the packed B layout, `panelWidth()` columns), hidden units for the gate steps, elements for
  * unary. Every output element is then computed by exactly one thread with the same arithmetic in
  * the same order as the one-thread call, so the split result equals the unsplit one bit for bit.
  *
@@ -86,18 +86,19 @@ export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: n
       const m = ctrl[a];
       const n = ctrl[a + 1];
       const k = ctrl[a + 2];
+      const pw = ex.panelWidth();
       const q0 = c * per;
-      const j0 = q0 << 4;
-      const nn = Math.min(n, j0 + (per << 4)) - j0;
+      const j0 = q0 * pw;
+      const nn = Math.min(n, j0 + per * pw) - j0;
       if (kind === JOB.GEMM_PACKED) {
-        const bp = (ctrl[a + 5] >>> 0) + q0 * k * 64;
+        const bp = (ctrl[a + 5] >>> 0) + q0 * k * pw * 4;
         const cp = (ctrl[a + 6] >>> 0) + j0 * 4;
         ex.gemmPacked(m, nn, k, ctrl[a + 3], ctrl[a + 4], bp, cp, ctrl[a + 7], ctrl[a + 8], tile);
       } else {
         const ldb = ctrl[a + 6];
         const transB = ctrl[a + 7];
         const b = (ctrl[a + 5] >>> 0) + (transB ? j0 * ldb : j0) * 4;
-        const bp = (ctrl[a + 8] >>> 0) + q0 * k * 64;
+        const bp = (ctrl[a + 8] >>> 0) + q0 * k * pw * 4;
         const cp = (ctrl[a + 9] >>> 0) + j0 * 4;
         ex.packB(transB, k, nn, b, ldb, bp);
         ex.gemmPacked(m, nn, k, ctrl[a + 3], ctrl[a + 4], bp, cp, ctrl[a + 10], ctrl[a + 11], tile);

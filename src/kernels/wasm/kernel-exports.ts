@@ -8,6 +8,8 @@
 export interface KernelExports {
   heapBase(): number;
   isRelaxed(): number;
+  /** Columns per packed panel of `packB`/`gemmPacked`: 12 in the relaxed build, 16 in the plain one. */
+  panelWidth(): number;
   packB(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
   packRows(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
   gemvRows(n: number, k: number, a: number, bp: number, c: number, accumulate: number, tile: number): void;

@@ -1,60 +1,79 @@
 // Float32 GEMM over panel-packed B (matrix-vector products use another layout: gemv.ts).
 //
-// Layout of a packed B (op(B) is [k, n]): ceil(n / 16) panels, panel q holding columns
-// 16q .. 16q+15 as k rows of 16 contiguous floats (64 bytes), columns past n zero-filled.
-// So the micro-kernel reads B strictly sequentially, four v128 per k step, and the padding
-// means the kernel itself never needs a column tail.
+// Layout of a packed B (op(B) is [k, n]): ceil(n / PW) panels, panel q holding columns
+// PW·q .. PW·q + PW-1 as k rows of PW contiguous floats, columns past n zero-filled. So the
+// micro-kernel reads B strictly sequentially, PW/4 v128 per k step, and the padding means the
+// kernel itself never needs a column tail. PW depends on the build (`panelWidth()`):
 //
-// Micro-kernel: a 2 x 16 tile of C in 8 v128 accumulators. Per k step: 4 vector loads of B,
-// 2 broadcast loads of A (v128.load32_splat) and 8 multiply-adds. With the 4 B vectors and 2
-// broadcasts that is 14 live vector registers, within the 16 xmm registers V8 has on x86-64;
-// a 4 x 16 or 3 x 16 tile needs more and spills (measured slower). This is the register-blocking
-// idea of Goto & van de Geijn, "Anatomy of high-performance matrix multiplication" (2008),
-// shrunk to what a 128-bit SIMD target with 16 registers can hold.
+// - relaxed SIMD (FMA): PW = 12, a 3 x 12 tile of C in 9 v128 accumulators. An FMA has a latency
+//   of 5 cycles on Zen 2 and two issue per cycle, so 10 independent chains keep both units busy;
+//   the 2 x 16 tile's 8 chains cap it at 80% of peak. V8 loads every operand of a k step before
+//   the multiply-adds and keeps xmm15 as scratch: 9 accumulators + 3 B vectors + 3 broadcasts is
+//   the 15 registers it allocates (3 x 16, 4 x 12, 5 x 8 or 6 x 8 spill and ran at 19-23 GFLOP/s).
+//   Measured one thread, 30x320x1200: 41.9 GFLOP/s against 38.5 for 2 x 16, where a loop of
+//   independent FMAs alone reaches 49.5.
+// - plain SIMD (mul + add): PW = 16, the 2 x 16 tile in 8 accumulators. Each multiply-add needs a
+//   temporary register here, so 3 x 12 spills (20.4 against 32.6), while the add latency of 3
+//   needs only 6 chains.
+//
+// This is the register-blocking idea of Goto & van de Geijn, "Anatomy of high-performance matrix
+// multiplication" (2008), shrunk to what a 128-bit SIMD target with 15 usable registers can hold.
 //
 // All pointers are byte addresses into the one imported memory; strides are in elements.
-// Nothing here allocates: scratch space (`tile`) is handed in by the TypeScript side.
+// Nothing here allocates: scratch space (`tile`, 3 x 16 floats) is handed in by the TypeScript side.
 
 import { fma } from './simd';
 
-/** Reduction depth per pass: keeps one B panel slice (KC * 64 bytes) within L1. */
+/** Reduction depth per pass: keeps one B panel slice (KC * PW * 4 bytes) within L1. */
 // @ts-ignore: decorator
 @inline const KC: i32 = 384;
 
-/** Packs op(B) ([k, n]; B stored [n, k] when transB) into 16-column panels at `dst`. */
+/** Columns per panel; see the file comment. */
+// @ts-ignore: decorator
+@inline const PW: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 16;
+/** Bytes per k row of a panel. */
+// @ts-ignore: decorator
+@inline const PB: usize = <usize>PW << 2;
+
+/** The panel width of this build, for the TypeScript side (buffer sizes, splitting by panels). */
+export function panelWidth(): i32 {
+  return PW;
+}
+
+/** Packs op(B) ([k, n]; B stored [n, k] when transB) into PW-column panels at `dst`. */
 export function packB(transB: bool, k: i32, n: i32, b: usize, ldb: i32, dst: usize): void {
-  const panels = (n + 15) >> 4;
+  const panels = (n + PW - 1) / PW;
   const rowStride = <usize>ldb << 2;
   for (let q = 0; q < panels; q++) {
-    const j0 = q << 4;
-    const w = min(16, n - j0);
-    const panel = dst + ((<usize>q * <usize>k) << 6);
+    const j0 = q * PW;
+    const w = min(PW, n - j0);
+    const panel = dst + <usize>q * <usize>k * PB;
     if (!transB) {
       let src = b + (<usize>j0 << 2);
       let d = panel;
       for (let p = 0; p < k; p++) {
-        if (w == 16) {
+        if (w == PW) {
           v128.store(d, v128.load(src));
           v128.store(d, v128.load(src, 16), 16);
           v128.store(d, v128.load(src, 32), 32);
-          v128.store(d, v128.load(src, 48), 48);
+          if (PW == 16) v128.store(d, v128.load(src, 48), 48);
         } else {
-          memory.fill(d, 0, 64);
+          memory.fill(d, 0, PB);
           memory.copy(d, src, <usize>w << 2);
         }
         src += rowStride;
-        d += 64;
+        d += PB;
       }
     } else {
       // op(B)[p, j] = B[j, p]: each source row is one packed column; read it contiguously.
-      if (w < 16) memory.fill(panel, 0, <usize>k << 6);
+      if (w < PW) memory.fill(panel, 0, <usize>k * PB);
       for (let jj = 0; jj < w; jj++) {
         let src = b + <usize>(j0 + jj) * rowStride;
         let d = panel + (<usize>jj << 2);
         for (let p = 0; p < k; p++) {
           store<f32>(d, load<f32>(src));
           src += 4;
-          d += 64;
+          d += PB;
         }
       }
     }
@@ -108,6 +127,106 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
         for (let p = p0; p < p1; p++) store<f32>(d + (<usize>p << 2), load<f32>(src + <usize>p * sStride + (<usize>i << 2)));
       }
     }
+  }
+}
+
+/** C[3, 12] (+)= A[3, kc] · panel[kc, 12] (relaxed build); rows of A `aStride` bytes apart, of C `cStride`. */
+// @ts-ignore: decorator
+@inline function kernel3x12(
+  a: usize,
+  aStride: usize,
+  b: usize,
+  kc: i32,
+  c: usize,
+  cStride: usize,
+  acc: bool,
+): void {
+  let c00 = f32x4.splat(0), c01 = c00, c02 = c00;
+  let c10 = c00, c11 = c00, c12 = c00;
+  let c20 = c00, c21 = c00, c22 = c00;
+  const r1 = c + cStride;
+  const r2 = r1 + cStride;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32);
+    c10 = v128.load(r1); c11 = v128.load(r1, 16); c12 = v128.load(r1, 32);
+    c20 = v128.load(r2); c21 = v128.load(r2, 16); c22 = v128.load(r2, 32);
+  }
+  let a0 = a;
+  let a1 = a + aStride;
+  let a2 = a1 + aStride;
+  const end = a + (<usize>kc << 2);
+  while (a0 < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const b2 = v128.load(b, 32);
+    const x = v128.load32_splat(a0);
+    const y = v128.load32_splat(a1);
+    const z = v128.load32_splat(a2);
+    c00 = fma(x, b0, c00);
+    c01 = fma(x, b1, c01);
+    c02 = fma(x, b2, c02);
+    c10 = fma(y, b0, c10);
+    c11 = fma(y, b1, c11);
+    c12 = fma(y, b2, c12);
+    c20 = fma(z, b0, c20);
+    c21 = fma(z, b1, c21);
+    c22 = fma(z, b2, c22);
+    a0 += 4;
+    a1 += 4;
+    a2 += 4;
+    b += 48;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+  v128.store(r1, c10); v128.store(r1, c11, 16); v128.store(r1, c12, 32);
+  v128.store(r2, c20); v128.store(r2, c21, 16); v128.store(r2, c22, 32);
+}
+
+/**
+ * C[rows, 12] (+)= A[rows, kc] · panel[kc, 12] for the 1 or 2 rows left over by the 3-row blocks.
+ * Even and odd k steps go to two sets of accumulators (6 or 12 chains), summed at the end.
+ */
+// @ts-ignore: decorator
+@inline function kernelTail12(
+  rows: i32,
+  a: usize,
+  aStride: usize,
+  b: usize,
+  kc: i32,
+  c: usize,
+  cStride: usize,
+  acc: bool,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = a + <usize>r * aStride;
+    const cr = c + <usize>r * cStride;
+    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, d0 = c0, d1 = c0, d2 = c0;
+    if (acc) {
+      c0 = v128.load(cr); c1 = v128.load(cr, 16); c2 = v128.load(cr, 32);
+    }
+    let a0 = ar;
+    let bb = b;
+    const end2 = ar + (<usize>(kc & ~1) << 2);
+    while (a0 < end2) {
+      const x = v128.load32_splat(a0);
+      const y = v128.load32_splat(a0, 4);
+      c0 = fma(x, v128.load(bb), c0);
+      c1 = fma(x, v128.load(bb, 16), c1);
+      c2 = fma(x, v128.load(bb, 32), c2);
+      d0 = fma(y, v128.load(bb, 48), d0);
+      d1 = fma(y, v128.load(bb, 64), d1);
+      d2 = fma(y, v128.load(bb, 80), d2);
+      a0 += 8;
+      bb += 96;
+    }
+    if (kc & 1) {
+      const x = v128.load32_splat(a0);
+      c0 = fma(x, v128.load(bb), c0);
+      c1 = fma(x, v128.load(bb, 16), c1);
+      c2 = fma(x, v128.load(bb, 32), c2);
+    }
+    v128.store(cr, f32x4.add(c0, d0));
+    v128.store(cr, f32x4.add(c1, d1), 16);
+    v128.store(cr, f32x4.add(c2, d2), 32);
   }
 }
 
@@ -197,24 +316,24 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
   v128.store(c, f32x4.add(c03, d03), 48);
 }
 
-/** Copies `w` floats per row for `rows` rows between C (stride cStride bytes) and a 16-wide tile. */
+/** Copies `w` floats per row for `rows` rows between C (stride cStride bytes) and a PW-wide tile. */
 // @ts-ignore: decorator
 @inline function tileIn(c: usize, cStride: usize, rows: i32, w: i32, tile: usize, acc: bool): void {
-  memory.fill(tile, 0, <usize>rows << 6);
+  memory.fill(tile, 0, <usize>rows * PB);
   if (!acc) return;
-  for (let r = 0; r < rows; r++) memory.copy(tile + (<usize>r << 6), c + <usize>r * cStride, <usize>w << 2);
+  for (let r = 0; r < rows; r++) memory.copy(tile + <usize>r * PB, c + <usize>r * cStride, <usize>w << 2);
 }
 
 // @ts-ignore: decorator
 @inline function tileOut(c: usize, cStride: usize, rows: i32, w: i32, tile: usize): void {
-  for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * cStride, tile + (<usize>r << 6), <usize>w << 2);
+  for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * cStride, tile + <usize>r * PB, <usize>w << 2);
 }
 
 /**
  * C[m, n] = (accumulate ? C : 0) + A[m, k] · packedB, A and C row-major with element strides.
- * Loop order: k block, then panel, then row pairs, so one panel slice stays in L1 while all
- * rows of A stream past it. The last panel, if n is not a multiple of 16, goes through the
- * 128-byte `tile` so the kernel can still store full vectors.
+ * Loop order: k block, then panel, then row blocks, so one panel slice stays in L1 while all
+ * rows of A stream past it. The last panel, if n is not a multiple of PW, goes through the
+ * `tile` (3 x 16 floats) so the kernel can still store full vectors.
  */
 export function gemmPacked(
   m: i32,
@@ -234,39 +353,38 @@ export function gemmPacked(
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cStride, 0, <usize>n << 2);
     return;
   }
-  const panels = (n + 15) >> 4;
+  const panels = (n + PW - 1) / PW;
+  const R: i32 = PW == 12 ? 3 : 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     const acc = accumulate || k0 > 0;
     const aK = a + (<usize>k0 << 2);
     for (let q = 0; q < panels; q++) {
-      const j0 = q << 4;
+      const j0 = q * PW;
       const w = n - j0;
-      const b = bp + ((<usize>q * <usize>k + <usize>k0) << 6);
+      const b = bp + (<usize>q * <usize>k + <usize>k0) * PB;
       let ap = aK;
       let cp = c + (<usize>j0 << 2);
-      if (w >= 16) {
-        let i = 0;
-        for (; i + 1 < m; i += 2) {
-          kernel2x16(ap, aStride, b, kc, cp, cStride, acc);
-          ap += aStride << 1;
-          cp += cStride << 1;
-        }
-        if (i < m) kernel1x16(ap, b, kc, cp, acc);
-      } else {
-        let i = 0;
-        for (; i + 1 < m; i += 2) {
-          tileIn(cp, cStride, 2, w, tile, acc);
-          kernel2x16(ap, aStride, b, kc, tile, 64, true);
-          tileOut(cp, cStride, 2, w, tile);
-          ap += aStride << 1;
-          cp += cStride << 1;
-        }
-        if (i < m) {
-          tileIn(cp, cStride, 1, w, tile, acc);
-          kernel1x16(ap, b, kc, tile, true);
-          tileOut(cp, cStride, 1, w, tile);
-        }
+      const full = w >= PW;
+      let i = 0;
+      for (; i + R <= m; i += R) {
+        const dst = full ? cp : tile;
+        const ds = full ? cStride : PB;
+        if (!full) tileIn(cp, cStride, R, w, tile, acc);
+        if (PW == 12) kernel3x12(ap, aStride, b, kc, dst, ds, full ? acc : true);
+        else kernel2x16(ap, aStride, b, kc, dst, ds, full ? acc : true);
+        if (!full) tileOut(cp, cStride, R, w, tile);
+        ap += aStride * <usize>R;
+        cp += cStride * <usize>R;
+      }
+      const rest = m - i;
+      if (rest > 0) {
+        const dst = full ? cp : tile;
+        const ds = full ? cStride : PB;
+        if (!full) tileIn(cp, cStride, rest, w, tile, acc);
+        if (PW == 12) kernelTail12(rest, ap, aStride, b, kc, dst, ds, full ? acc : true);
+        else kernel1x16(ap, b, kc, dst, full ? acc : true);
+        if (!full) tileOut(cp, cStride, rest, w, tile);
       }
     }
   }

@@ -7,7 +7,7 @@
 // nothing here keeps state in memory, and scratch space (the GEMM tail tile) is passed per call,
 // so the two instances never write the same bytes unless asked to.
 
-export { gemmPacked, packB, sumRows, transposeA } from './gemm';
+export { gemmPacked, packB, panelWidth, sumRows, transposeA } from './gemm';
 export { gemvRows, packRows } from './gemv';
 export { adamMulti } from './optim';
 export { lstmSeqForward } from './seq';
