@@ -28,6 +28,7 @@ import {
   wasmThreadStats,
   wasmThreadsReady,
 } from '../src/kernels/wasm/index.js';
+import type { KernelExports } from '../src/kernels/wasm/kernel-exports.js';
 import { tuneThreads } from '../src/kernels/wasm/tuning.js';
 import {
   type Backend,
@@ -88,6 +89,21 @@ function benchGemmPacked(b: Backend, M: number, K: number, N: number): void {
   packed.dispose();
   k.free(A);
   k.free(C);
+}
+
+/**
+ * The multiply-add peak of one thread (assembly/peak.ts: 12 independent chains, no memory), the
+ * ceiling the GEMM rows are measured against: it reads the CPU's actual clock and FMA units.
+ */
+function benchPeak(b: Backend): void {
+  const ex = (b.k as unknown as { ex: KernelExports }).ex;
+  const iters = 100_000;
+  const { ms } = timeMedian(() => ex.fmaPeak(iters));
+  const g = gflops(iters * 96, ms);
+  emit(
+    { bench: 'fma-peak', backend: b.label, gflops: round(g, 2) },
+    { bench: 'fma peak', backend: b.label, shape: '12 chains', one: g, two: Number.NaN, unit: 'GFLOP/s' },
+  );
 }
 
 /**
@@ -327,6 +343,8 @@ async function main(): Promise<void> {
   );
 
   if (doSweep) for (const b of wasm) sweep(b);
+  // The plain build has no FMA; its mul + add chains are not a peak its GEMM is bounded by.
+  for (const b of wasm) if (b.label === 'wasm-relaxed') benchPeak(b);
   for (const [M, K, N] of GEMM_SHAPES) for (const b of backends) benchGemmPacked(b, M, K, N);
   for (const b of wasm) {
     benchGemm(b, 'proj', 2048, 256, 1024);
@@ -358,6 +376,15 @@ async function main(): Promise<void> {
   for (const r of rows) {
     if (exp && r.bench === 'lstm-fwd' && r !== exp)
       lines.push(`${r.backend}: ${(exp.one / r.one).toFixed(2)}x the Math.exp step (1 thread)`);
+  }
+  for (const peak of rows.filter((r) => r.bench === 'fma peak')) {
+    const g = rows.find(
+      (r) => r.bench === 'gemm packed' && r.backend === peak.backend && r.shape === '32x320x1024',
+    );
+    if (g)
+      lines.push(
+        `${peak.backend}: gemm packed 32x320x1024 at ${((100 * g.one) / peak.one).toFixed(0)}% of the multiply-add peak (1 thread)`,
+      );
   }
   lines.push('others: CPU cores used by other processes during the row (from /proc/stat)');
   for (const b of wasm) {

@@ -27,6 +27,8 @@ export interface KernelExports {
     tile: number,
   ): void;
   adamMulti(table: number, count: number): void;
+  /** `iters` steps of 12 independent vector multiply-adds (benchmark calibration, assembly/peak.ts). */
+  fmaPeak(iters: number): number;
   lstmSeqForward(
     T: number,
     H: number,

@@ -10,6 +10,7 @@
 export { gemmPacked, packB, panelWidth, sumRows, transposeA } from './gemm';
 export { gemvRows, packRows } from './gemv';
 export { adamMulti } from './optim';
+export { fmaPeak } from './peak';
 export { lstmSeqForward } from './seq';
 export { gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, unary } from './gates';
 
