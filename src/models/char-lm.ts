@@ -24,6 +24,7 @@ import { Module } from '../nn/module.js';
 import type { IndexInput } from '../ops/embedding.js';
 import { reshape } from '../ops/shape.js';
 import { type Tensor, zeros } from '../tensor/tensor.js';
+import { dropRate, oneOf, positiveInt } from '../util/checks.js';
 import { ConfigError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 
@@ -64,26 +65,12 @@ export interface CharLMOptions {
 function checkConfig(c: unknown, where: string): CharLMConfig {
   if (typeof c !== 'object' || c === null) throw new ConfigError(`${where}: config must be an object`);
   const o = c as Record<string, unknown>;
-  const int = (name: string): number => {
-    const v = o[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new ConfigError(`${where}: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  };
-  const cell = o.cell;
-  if (typeof cell !== 'string' || !CELL_KINDS.includes(cell as CellKind)) {
-    throw new ConfigError(
-      `${where}: cell must be one of ${CELL_KINDS.join(', ')}, got ${JSON.stringify(cell)}`,
-    );
-  }
-  const dropout = o.dropout ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new ConfigError(`${where}: dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
-  }
+  const int = (name: string): number => positiveInt(where, name, o[name]);
+  const cell = oneOf(where, 'cell', o.cell, CELL_KINDS);
+  const dropout = dropRate(where, 'dropout', o.dropout);
   return {
     vocabSize: int('vocabSize'),
-    cell: cell as CellKind,
+    cell,
     embedSize: int('embedSize'),
     hiddenSize: int('hiddenSize'),
     numLayers: int('numLayers'),

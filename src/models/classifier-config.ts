@@ -3,6 +3,7 @@
  * (`checkConfig`, shared by the constructor and `fromJSON`), and scikit-learn's balanced class
  * weights for the `classWeights` option.
  */
+import { booleanOption, dropRate, oneOf, positiveInt } from '../util/checks.js';
 import { ConfigError, DataError } from '../util/errors.js';
 
 export type RecurrentKind = 'lstm' | 'gru';
@@ -41,14 +42,6 @@ export interface ClassifierJSON extends ClassifierConfig {
   type: 'sequence-classifier';
 }
 
-function posInt(o: Record<string, unknown>, name: string, where: string): number {
-  const v = o[name];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(`${where}: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 export function checkConfig(c: unknown, where: string): ClassifierConfig {
   if (typeof c !== 'object' || c === null) throw new ConfigError(`${where}: config must be an object`);
   const o = c as Record<string, unknown>;
@@ -71,35 +64,14 @@ export function checkConfig(c: unknown, where: string): ClassifierConfig {
     if (!known.includes(k))
       throw new ConfigError(`${where}: unknown option '${k}' (known: ${known.slice(1).join(', ')})`);
   }
-  const vocabSize = posInt(o, 'vocabSize', where);
-  const numClasses = posInt(o, 'numClasses', where);
+  const vocabSize = positiveInt(where, 'vocabSize', o.vocabSize);
+  const numClasses = positiveInt(where, 'numClasses', o.numClasses);
   if (numClasses < 2) throw new ConfigError(`${where}: numClasses must be at least 2, got ${numClasses}`);
-  const cell = o.cell ?? 'lstm';
-  if (!RECURRENT_KINDS.includes(cell as RecurrentKind)) {
-    throw new ConfigError(
-      `${where}: cell must be one of ${RECURRENT_KINDS.join(', ')}, got ${JSON.stringify(cell)}`,
-    );
-  }
-  const pooling = o.pooling ?? 'mean';
-  if (!POOLING_KINDS.includes(pooling as PoolingKind)) {
-    throw new ConfigError(
-      `${where}: pooling must be one of ${POOLING_KINDS.join(', ')}, got ${JSON.stringify(pooling)}`,
-    );
-  }
-  const bidirectional = o.bidirectional ?? true;
-  if (typeof bidirectional !== 'boolean') {
-    throw new ConfigError(`${where}: bidirectional must be a boolean, got ${JSON.stringify(bidirectional)}`);
-  }
-  const dropout = o.dropout ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new ConfigError(`${where}: dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
-  }
-  const embedDropout = o.embedDropout ?? 0;
-  if (typeof embedDropout !== 'number' || !(embedDropout >= 0 && embedDropout < 1)) {
-    throw new ConfigError(
-      `${where}: embedDropout must be a number in [0, 1), got ${JSON.stringify(embedDropout)}`,
-    );
-  }
+  const cell = oneOf(where, 'cell', o.cell ?? 'lstm', RECURRENT_KINDS);
+  const pooling = oneOf(where, 'pooling', o.pooling ?? 'mean', POOLING_KINDS);
+  const bidirectional = booleanOption(where, 'bidirectional', o.bidirectional, true);
+  const dropout = dropRate(where, 'dropout', o.dropout);
+  const embedDropout = dropRate(where, 'embedDropout', o.embedDropout);
   const pad = o.paddingIdx ?? null;
   if (pad !== null && (typeof pad !== 'number' || !Number.isInteger(pad) || pad < 0 || pad >= vocabSize)) {
     throw new ConfigError(
@@ -121,12 +93,12 @@ export function checkConfig(c: unknown, where: string): ClassifierConfig {
   return {
     vocabSize,
     numClasses,
-    cell: cell as RecurrentKind,
-    embedSize: posInt(o, 'embedSize', where),
-    hiddenSize: posInt(o, 'hiddenSize', where),
-    numLayers: o.numLayers === undefined ? 1 : posInt(o, 'numLayers', where),
+    cell,
+    embedSize: positiveInt(where, 'embedSize', o.embedSize),
+    hiddenSize: positiveInt(where, 'hiddenSize', o.hiddenSize),
+    numLayers: o.numLayers === undefined ? 1 : positiveInt(where, 'numLayers', o.numLayers),
     bidirectional,
-    pooling: pooling as PoolingKind,
+    pooling,
     dropout,
     embedDropout,
     paddingIdx: pad as number | null,

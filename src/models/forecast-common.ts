@@ -3,6 +3,7 @@
  * baselines and error measures every forecast is compared with (docs/results-tasks.md).
  * Layouts: forecasts and targets are [origins, steps] row-major, in the series' own units.
  */
+import { intAtLeast } from '../util/checks.js';
 import { ConfigError, DataError, ShapeError } from '../util/errors.js';
 
 export type MultiStep = 'direct' | 'recursive';
@@ -20,9 +21,7 @@ export interface Scale {
 }
 
 export function posInt(where: string, name: string, v: unknown, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new ConfigError(`${where}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return v;
+  return intAtLeast(where, name, v, min);
 }
 
 export function checkLags(where: string, lags: unknown): number[] {

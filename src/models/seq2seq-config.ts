@@ -2,6 +2,7 @@
  * The configuration of a Seq2Seq model (seq2seq.ts): sizes, cell, attention and options, with
  * their defaults and eager validation (an inconsistent combination is a ConfigError naming it).
  */
+import { dropRate, intAtLeast, oneOf } from '../util/checks.js';
 import { ConfigError } from '../util/errors.js';
 import { ATTENTION_KINDS, type AttentionKind } from './attention.js';
 
@@ -33,17 +34,9 @@ export interface Seq2SeqConfig {
 /** The config with defaults filled in and every value checked. */
 export function seq2seqConfig(c: Partial<Seq2SeqConfig> & { tgtVocabSize: number }): Seq2SeqConfig {
   const where = 'Seq2Seq';
-  const int = (name: string, v: unknown, min = 1): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-      throw new ConfigError(`${where}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const pick = <T>(name: string, v: T | undefined, dflt: T, ok: readonly T[]): T => {
-    const r = v ?? dflt;
-    if (!ok.includes(r))
-      throw new ConfigError(`${where}: ${name} must be one of ${ok.join(', ')}, got ${JSON.stringify(r)}`);
-    return r;
-  };
+  const int = (name: string, v: unknown, min = 1): number => intAtLeast(where, name, v, min);
+  const pick = <T>(name: string, v: T | undefined, dflt: T, ok: readonly T[]): T =>
+    oneOf(where, name, v ?? dflt, ok);
   const srcVocabSize = int('srcVocabSize', c.srcVocabSize ?? 0, 0);
   const srcFeatureSize = int('srcFeatureSize', c.srcFeatureSize ?? 0, srcVocabSize === 0 ? 1 : 0);
   const bidirectional = pick('bidirectional', c.bidirectional, true, [true, false]);
@@ -55,9 +48,7 @@ export function seq2seqConfig(c: Partial<Seq2SeqConfig> & { tgtVocabSize: number
       `${where}: inputFeeding goes with Luong attention ('dot' or 'general'), got attention '${attention}'`,
     );
   }
-  const dropoutP = c.dropout ?? 0;
-  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP < 1))
-    throw new ConfigError(`${where}: dropout must be a number in [0, 1), got ${JSON.stringify(dropoutP)}`);
+  const dropoutP = dropRate(where, 'dropout', c.dropout);
   const tgtVocabSize = int('tgtVocabSize', c.tgtVocabSize);
   const bosId = int('bosId', c.bosId ?? 2, 0);
   const eosId = int('eosId', c.eosId ?? 3, 0);

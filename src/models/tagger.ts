@@ -28,6 +28,7 @@ import { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { booleanOption, dropRate, oneOf, positiveInt } from '../util/checks.js';
 import { ConfigError, DataError, ShapeError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { RECURRENT_KINDS, type RecurrentKind } from './classifier-config.js';
@@ -85,33 +86,16 @@ function checkConfig(c: unknown, where: string): TaggerConfig {
     if (!known.includes(k))
       throw new ConfigError(`${where}: unknown option '${k}' (known: ${known.slice(1).join(', ')})`);
   }
-  const int = (name: string, dflt?: number): number => {
-    const v = o[name] ?? dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new ConfigError(`${where}: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  };
+  const int = (name: string, dflt?: number): number => positiveInt(where, name, o[name] ?? dflt);
   const numTags = int('numTags');
   if (numTags < 2) throw new ConfigError(`${where}: numTags must be at least 2, got ${numTags}`);
-  const cell = o.cell ?? 'lstm';
-  if (!RECURRENT_KINDS.includes(cell as RecurrentKind)) {
-    throw new ConfigError(
-      `${where}: cell must be one of ${RECURRENT_KINDS.join(', ')}, got ${JSON.stringify(cell)}`,
-    );
-  }
-  const bidirectional = o.bidirectional ?? true;
-  if (typeof bidirectional !== 'boolean') {
-    throw new ConfigError(`${where}: bidirectional must be a boolean, got ${JSON.stringify(bidirectional)}`);
-  }
-  const dropout = o.dropout ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new ConfigError(`${where}: dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
-  }
+  const cell = oneOf(where, 'cell', o.cell ?? 'lstm', RECURRENT_KINDS);
+  const bidirectional = booleanOption(where, 'bidirectional', o.bidirectional, true);
+  const dropout = dropRate(where, 'dropout', o.dropout);
   return {
     vocabSize: int('vocabSize'),
     numTags,
-    cell: cell as RecurrentKind,
+    cell,
     embedSize: int('embedSize'),
     hiddenSize: int('hiddenSize'),
     numLayers: int('numLayers', 1),
