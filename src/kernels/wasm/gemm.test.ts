@@ -1,7 +1,7 @@
 /**
  * GEMM of the wasm backend against the TypeScript reference, on both builds (relaxed-SIMD FMA
- * and plain SIMD): every transpose combination, odd sizes (tails of the 2x16 tile in both
- * directions), strides, offsets, accumulate, K larger than one cache block, and operands inside
+ * and plain SIMD): every transpose combination, odd sizes (tails of the 3x12 and 2x16 tiles in
+ * both directions), strides, offsets, accumulate, K larger than one cache block, and operands inside
  * and outside the wasm memory.
  */
 import assert from 'node:assert/strict';
@@ -161,6 +161,26 @@ for (const [build, wk] of builds) {
         const a = new Float32Array(m * k);
         assert.throws(() => wk.gemmPacked(m, a, 0, k, pw, new Float32Array(m * n), 0, n, false), /disposed/);
       }
+    });
+
+    const tail2 = build === 'relaxed' ? false : 'the plain build has 2-row blocks and no 2-row tail';
+    it('gives a row the same bits wherever it falls: a full row block or the 2-row tail', {
+      skip: tail2,
+    }, () => {
+      const rand = rng(13);
+      // 3-row blocks: m = 5 ends in a 2-row tail where m = 6 has a full block. n = 40 also covers
+      // the column tail; k = 400 two k blocks.
+      const [n, k] = [40, 400];
+      const B = filled(wk, k * n, false, rand);
+      const packed = wk.packB(false, k, n, B, 0, n);
+      const A = filled(wk, 6 * k, true, rand);
+      const c6 = new Float32Array(6 * n);
+      const c5 = new Float32Array(5 * n);
+      wk.gemmPacked(6, A, 0, k, packed, c6, 0, n, false);
+      wk.gemmPacked(5, A, 0, k, packed, c5, 0, n, false);
+      assert.deepEqual(c5.subarray(3 * n), c6.subarray(3 * n, 5 * n));
+      packed.dispose();
+      wk.free(A);
     });
 
     it('gemmPacked with the matrix-vector layout (rows hint 1) matches for one row and for several', () => {

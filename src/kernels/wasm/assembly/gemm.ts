@@ -182,12 +182,12 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
 }
 
 /**
- * C[rows, 12] (+)= A[rows, kc] · panel[kc, 12] for the 1 or 2 rows left over by the 3-row blocks.
- * Even and odd k steps go to two sets of accumulators (6 or 12 chains), summed at the end.
+ * C[2, 12] (+)= A[2, kc] · panel[kc, 12], for 2 rows left over by the 3-row blocks: 6 chains.
+ * Each element is summed over k in order, as in kernel3x12, so a row's result does not depend on
+ * whether it falls in a 3-row block or in this tail.
  */
 // @ts-ignore: decorator
-@inline function kernelTail12(
-  rows: i32,
+@inline function kernel2x12(
   a: usize,
   aStride: usize,
   b: usize,
@@ -196,38 +196,69 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
   cStride: usize,
   acc: bool,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const ar = a + <usize>r * aStride;
-    const cr = c + <usize>r * cStride;
-    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, d0 = c0, d1 = c0, d2 = c0;
-    if (acc) {
-      c0 = v128.load(cr); c1 = v128.load(cr, 16); c2 = v128.load(cr, 32);
-    }
-    let a0 = ar;
-    let bb = b;
-    const end2 = ar + (<usize>(kc & ~1) << 2);
-    while (a0 < end2) {
-      const x = v128.load32_splat(a0);
-      const y = v128.load32_splat(a0, 4);
-      c0 = fma(x, v128.load(bb), c0);
-      c1 = fma(x, v128.load(bb, 16), c1);
-      c2 = fma(x, v128.load(bb, 32), c2);
-      d0 = fma(y, v128.load(bb, 48), d0);
-      d1 = fma(y, v128.load(bb, 64), d1);
-      d2 = fma(y, v128.load(bb, 80), d2);
-      a0 += 8;
-      bb += 96;
-    }
-    if (kc & 1) {
-      const x = v128.load32_splat(a0);
-      c0 = fma(x, v128.load(bb), c0);
-      c1 = fma(x, v128.load(bb, 16), c1);
-      c2 = fma(x, v128.load(bb, 32), c2);
-    }
-    v128.store(cr, f32x4.add(c0, d0));
-    v128.store(cr, f32x4.add(c1, d1), 16);
-    v128.store(cr, f32x4.add(c2, d2), 32);
+  let c00 = f32x4.splat(0), c01 = c00, c02 = c00;
+  let c10 = c00, c11 = c00, c12 = c00;
+  const r1 = c + cStride;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32);
+    c10 = v128.load(r1); c11 = v128.load(r1, 16); c12 = v128.load(r1, 32);
   }
+  let a0 = a;
+  let a1 = a + aStride;
+  const end = a + (<usize>kc << 2);
+  while (a0 < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const b2 = v128.load(b, 32);
+    const x = v128.load32_splat(a0);
+    const y = v128.load32_splat(a1);
+    c00 = fma(x, b0, c00);
+    c01 = fma(x, b1, c01);
+    c02 = fma(x, b2, c02);
+    c10 = fma(y, b0, c10);
+    c11 = fma(y, b1, c11);
+    c12 = fma(y, b2, c12);
+    a0 += 4;
+    a1 += 4;
+    b += 48;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+  v128.store(r1, c10); v128.store(r1, c11, 16); v128.store(r1, c12, 32);
+}
+
+/**
+ * C[1, 12] (+)= A[1, kc] · panel[kc, 12]. With one row there are only 3 independent chains, so
+ * even and odd k steps go to two sets (6 chains) summed at the end, as kernel1x16 does.
+ */
+// @ts-ignore: decorator
+@inline function kernel1x12(a: usize, b: usize, kc: i32, c: usize, acc: bool): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, d0 = c0, d1 = c0, d2 = c0;
+  if (acc) {
+    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32);
+  }
+  let a0 = a;
+  const end2 = a + (<usize>(kc & ~1) << 2);
+  while (a0 < end2) {
+    const x = v128.load32_splat(a0);
+    const y = v128.load32_splat(a0, 4);
+    c0 = fma(x, v128.load(b), c0);
+    c1 = fma(x, v128.load(b, 16), c1);
+    c2 = fma(x, v128.load(b, 32), c2);
+    d0 = fma(y, v128.load(b, 48), d0);
+    d1 = fma(y, v128.load(b, 64), d1);
+    d2 = fma(y, v128.load(b, 80), d2);
+    a0 += 8;
+    b += 96;
+  }
+  if (kc & 1) {
+    const x = v128.load32_splat(a0);
+    c0 = fma(x, v128.load(b), c0);
+    c1 = fma(x, v128.load(b, 16), c1);
+    c2 = fma(x, v128.load(b, 32), c2);
+  }
+  v128.store(c, f32x4.add(c0, d0));
+  v128.store(c, f32x4.add(c1, d1), 16);
+  v128.store(c, f32x4.add(c2, d2), 32);
 }
 
 /** C[2, 16] (+)= A[2, kc] · panel[kc, 16]; rows of A `aStride` bytes apart, of C `cStride`. */
@@ -382,8 +413,10 @@ export function gemmPacked(
         const dst = full ? cp : tile;
         const ds = full ? cStride : PB;
         if (!full) tileIn(cp, cStride, rest, w, tile, acc);
-        if (PW == 12) kernelTail12(rest, ap, aStride, b, kc, dst, ds, full ? acc : true);
-        else kernel1x16(ap, b, kc, dst, full ? acc : true);
+        const a2 = full ? acc : true;
+        if (PW == 16) kernel1x16(ap, b, kc, dst, a2);
+        else if (rest == 2) kernel2x12(ap, aStride, b, kc, dst, ds, a2);
+        else kernel1x12(ap, b, kc, dst, a2);
         if (!full) tileOut(cp, cStride, rest, w, tile);
       }
     }
