@@ -227,38 +227,29 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
 }
 
 /**
- * C[1, 12] (+)= A[1, kc] · panel[kc, 12]. With one row there are only 3 independent chains, so
- * even and odd k steps go to two sets (6 chains) summed at the end, as kernel1x16 does.
+ * C[1, 12] (+)= A[1, kc] · panel[kc, 12]: 3 chains only, but summed over k in order like every
+ * other row (splitting even and odd k would run twice as fast here and give the row other bits
+ * than it gets inside a block).
  */
 // @ts-ignore: decorator
 @inline function kernel1x12(a: usize, b: usize, kc: i32, c: usize, acc: bool): void {
-  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, d0 = c0, d1 = c0, d2 = c0;
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0;
   if (acc) {
     c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32);
   }
   let a0 = a;
-  const end2 = a + (<usize>(kc & ~1) << 2);
-  while (a0 < end2) {
-    const x = v128.load32_splat(a0);
-    const y = v128.load32_splat(a0, 4);
-    c0 = fma(x, v128.load(b), c0);
-    c1 = fma(x, v128.load(b, 16), c1);
-    c2 = fma(x, v128.load(b, 32), c2);
-    d0 = fma(y, v128.load(b, 48), d0);
-    d1 = fma(y, v128.load(b, 64), d1);
-    d2 = fma(y, v128.load(b, 80), d2);
-    a0 += 8;
-    b += 96;
-  }
-  if (kc & 1) {
+  const end = a + (<usize>kc << 2);
+  while (a0 < end) {
     const x = v128.load32_splat(a0);
     c0 = fma(x, v128.load(b), c0);
     c1 = fma(x, v128.load(b, 16), c1);
     c2 = fma(x, v128.load(b, 32), c2);
+    a0 += 4;
+    b += 48;
   }
-  v128.store(c, f32x4.add(c0, d0));
-  v128.store(c, f32x4.add(c1, d1), 16);
-  v128.store(c, f32x4.add(c2, d2), 32);
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+  v128.store(c, c2, 32);
 }
 
 /** C[2, 16] (+)= A[2, kc] · panel[kc, 16]; rows of A `aStride` bytes apart, of C `cStride`. */
@@ -306,45 +297,28 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
   v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
 }
 
-/**
- * C[1, 16] (+)= A[1, kc] · panel[kc, 16]. With one row there are only 4 independent
- * accumulators, too few to cover FMA latency, so even and odd k steps go to two sets (8 chains)
- * that are summed at the end.
- */
+/** C[1, 16] (+)= A[1, kc] · panel[kc, 16], summed over k in order like the 2-row blocks (see kernel1x12). */
 // @ts-ignore: decorator
 @inline function kernel1x16(a: usize, b: usize, kc: i32, c: usize, acc: bool): void {
   let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
-  let d00 = c00, d01 = c00, d02 = c00, d03 = c00;
   if (acc) {
     c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
   }
   let a0 = a;
-  const end2 = a + (<usize>(kc & ~1) << 2);
-  while (a0 < end2) {
-    const x = v128.load32_splat(a0);
-    const y = v128.load32_splat(a0, 4);
-    c00 = fma(x, v128.load(b), c00);
-    c01 = fma(x, v128.load(b, 16), c01);
-    c02 = fma(x, v128.load(b, 32), c02);
-    c03 = fma(x, v128.load(b, 48), c03);
-    d00 = fma(y, v128.load(b, 64), d00);
-    d01 = fma(y, v128.load(b, 80), d01);
-    d02 = fma(y, v128.load(b, 96), d02);
-    d03 = fma(y, v128.load(b, 112), d03);
-    a0 += 8;
-    b += 128;
-  }
-  if (kc & 1) {
+  const end = a + (<usize>kc << 2);
+  while (a0 < end) {
     const x = v128.load32_splat(a0);
     c00 = fma(x, v128.load(b), c00);
     c01 = fma(x, v128.load(b, 16), c01);
     c02 = fma(x, v128.load(b, 32), c02);
     c03 = fma(x, v128.load(b, 48), c03);
+    a0 += 4;
+    b += 64;
   }
-  v128.store(c, f32x4.add(c00, d00));
-  v128.store(c, f32x4.add(c01, d01), 16);
-  v128.store(c, f32x4.add(c02, d02), 32);
-  v128.store(c, f32x4.add(c03, d03), 48);
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c, c02, 32);
+  v128.store(c, c03, 48);
 }
 
 /** Copies `w` floats per row for `rows` rows between C (stride cStride bytes) and a PW-wide tile. */
