@@ -33,8 +33,7 @@ export function oneOf<T>(where: string, name: string, v: unknown, choices: reado
 /** A boolean; `dflt` when undefined or null. */
 export function booleanOption(where: string, name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean')
-    throw new ConfigError(`${where}: ${name} must be a boolean, got ${show(v)}`);
+  if (typeof v !== 'boolean') throw new ConfigError(`${where}: ${name} must be a boolean, got ${show(v)}`);
   return v;
 }
 
