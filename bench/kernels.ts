@@ -15,8 +15,10 @@
  * processes. GEMM is the hot-path form used by the recurrent layers: B = W [N, K] packed once with
  * transB (W_hh is stored [G*H, H]), A and C allocated by the backend (wasm memory for wasm), C
  * overwritten. `gemm` rows are the unpacked entry (B packed inside the call): the input projection
- * X·W_ihᵀ and the weight gradient dGᵀ·H (transA) of a sequence. Peers run side by side in the same
- * process, so ratios are meaningful even when another process shares the machine.
+ * X·W_ihᵀ and the weight gradient dGᵀ·H (transA) of a sequence. `fma peak` is the multiply-add
+ * ceiling of one core (assembly/peak.ts), and the GEMM is also reported as a share of it. Peers run
+ * side by side in the same process, so ratios are meaningful even when another process shares the
+ * machine.
  */
 import { cpus, loadavg } from 'node:os';
 import { tsKernels } from '../src/kernels/ts/index.js';
