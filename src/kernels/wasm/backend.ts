@@ -15,7 +15,7 @@ import type { AdamEntry, FloatArray, Kernels, LstmSequenceExtras, PackedMatrix }
 import type { Operand } from './core.js';
 import { COST, WasmGates } from './gates.js';
 import { WasmPacked } from './gemm.js';
-import { CTRL, JOB } from './jobs.js';
+import { JOB, setJobArgs } from './jobs.js';
 
 const UNARY_OP = { exp: 0, tanh: 1, sigmoid: 2, relu: 3 } as const;
 
@@ -56,18 +56,7 @@ export class WasmBackend extends WasmGates implements Kernels {
         );
       return;
     }
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = T;
-    a[o + 1] = H;
-    a[o + 2] = 2;
-    a[o + 3] = rev;
-    a[o + 4] = g;
-    a[o + 5] = c;
-    a[o + 6] = tc;
-    a[o + 7] = h;
-    a[o + 8] = bp;
-    a[o + 9] = sync;
+    setJobArgs(team.ctrl, T, H, 2, rev, g, c, tc, h, bp, sync);
     team.run(this.ex, this.tile, JOB.LSTM_SEQ, 2, 1);
   }
 
@@ -162,12 +151,7 @@ export class WasmBackend extends WasmGates implements Kernels {
       return;
     }
     const team = this.workerTeam!;
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = code;
-    a[o + 1] = n;
-    a[o + 2] = x;
-    a[o + 3] = y;
+    setJobArgs(team.ctrl, code, n, x, y);
     team.run(this.ex, this.tile, JOB.UNARY, Math.ceil(n / per), per);
   }
 

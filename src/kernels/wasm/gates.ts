@@ -8,7 +8,7 @@ import { tsKernels } from '../ts/index.js';
 import type { FloatArray, Kernels } from '../types.js';
 import type { Operand } from './core.js';
 import { WasmGemm } from './gemm.js';
-import { CTRL, JOB } from './jobs.js';
+import { JOB, setJobArgs } from './jobs.js';
 import { unitsPerChunk } from './tuning.js';
 
 /**
@@ -41,15 +41,7 @@ export class WasmGates
       return;
     }
     const team = this.workerTeam!;
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = rows;
-    a[o + 1] = H;
-    a[o + 2] = g;
-    a[o + 3] = cp;
-    a[o + 4] = c;
-    a[o + 5] = tc;
-    a[o + 6] = h;
+    setJobArgs(team.ctrl, rows, H, g, cp, c, tc, h);
     team.run(this.ex, this.tile, JOB.LSTM_FWD, Math.ceil(H / per), per);
   }
 
@@ -69,16 +61,7 @@ export class WasmGates
       return;
     }
     const team = this.workerTeam!;
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = rows;
-    a[o + 1] = H;
-    a[o + 2] = g;
-    a[o + 3] = cp;
-    a[o + 4] = tc;
-    a[o + 5] = dh;
-    a[o + 6] = dc;
-    a[o + 7] = dg;
+    setJobArgs(team.ctrl, rows, H, g, cp, tc, dh, dc, dg);
     team.run(this.ex, this.tile, JOB.LSTM_BWD, Math.ceil(H / per), per);
   }
 
@@ -89,14 +72,7 @@ export class WasmGates
       return;
     }
     const team = this.workerTeam!;
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = rows;
-    a[o + 1] = H;
-    a[o + 2] = xg;
-    a[o + 3] = hg;
-    a[o + 4] = hp;
-    a[o + 5] = h;
+    setJobArgs(team.ctrl, rows, H, xg, hg, hp, h);
     team.run(this.ex, this.tile, JOB.GRU_FWD, Math.ceil(H / per), per);
   }
 
@@ -117,17 +93,7 @@ export class WasmGates
       return;
     }
     const team = this.workerTeam!;
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = rows;
-    a[o + 1] = H;
-    a[o + 2] = xg;
-    a[o + 3] = hg;
-    a[o + 4] = hp;
-    a[o + 5] = dh;
-    a[o + 6] = dx;
-    a[o + 7] = dhg;
-    a[o + 8] = dhp;
+    setJobArgs(team.ctrl, rows, H, xg, hg, hp, dh, dx, dhg, dhp);
     team.run(this.ex, this.tile, JOB.GRU_BWD, Math.ceil(H / per), per);
   }
 

@@ -7,7 +7,7 @@
 import { tsKernels } from '../ts/index.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
 import { type Operand, roundUp64, WasmCore } from './core.js';
-import { CTRL, JOB } from './jobs.js';
+import { JOB, setJobArgs } from './jobs.js';
 import { unitsPerChunk } from './tuning.js';
 
 /**
@@ -63,14 +63,7 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
         this.ex.gemvRows(n, k, pa + i * lda * 4, bp, pc + i * ldc * 4, acc, this.tile);
       return;
     }
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = n;
-    a[o + 1] = k;
-    a[o + 2] = pa;
-    a[o + 3] = bp;
-    a[o + 4] = pc;
-    a[o + 5] = acc;
+    setJobArgs(team.ctrl, n, k, pa, bp, pc, acc);
     team.run(this.ex, this.tile, JOB.GEMV, chunks, per);
   }
 
@@ -95,17 +88,7 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
       this.ex.gemmPacked(m, n, k, pa, lda, bp, pc, ldc, acc, this.tile);
       return;
     }
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = m;
-    a[o + 1] = n;
-    a[o + 2] = k;
-    a[o + 3] = pa;
-    a[o + 4] = lda;
-    a[o + 5] = bp;
-    a[o + 6] = pc;
-    a[o + 7] = ldc;
-    a[o + 8] = acc;
+    setJobArgs(team.ctrl, m, n, k, pa, lda, bp, pc, ldc, acc);
     team.run(this.ex, this.tile, JOB.GEMM_PACKED, chunks, per);
   }
 
@@ -160,20 +143,7 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
         return;
       }
       // Each chunk packs its own panels of B into `work`, then multiplies them.
-      const a = team.ctrl;
-      const o = CTRL.ARGS + 3;
-      a[o] = m;
-      a[o + 1] = n;
-      a[o + 2] = k;
-      a[o + 3] = aPtr;
-      a[o + 4] = aLd;
-      a[o + 5] = pb;
-      a[o + 6] = ldb;
-      a[o + 7] = transB ? 1 : 0;
-      a[o + 8] = work;
-      a[o + 9] = pc;
-      a[o + 10] = ldc;
-      a[o + 11] = acc;
+      setJobArgs(team.ctrl, m, n, k, aPtr, aLd, pb, ldb, transB ? 1 : 0, work, pc, ldc, acc);
       team.run(ex, this.tile, JOB.GEMM, chunks, per);
     });
   }
@@ -189,13 +159,7 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
       this.ex.transposeA(m, k, src, lda, dst);
       return;
     }
-    const a = team.ctrl;
-    const o = CTRL.ARGS + 3;
-    a[o] = m;
-    a[o + 1] = k;
-    a[o + 2] = src;
-    a[o + 3] = lda;
-    a[o + 4] = dst;
+    setJobArgs(team.ctrl, m, k, src, lda, dst);
     team.run(this.ex, this.tile, JOB.TRANSPOSE, chunks, per);
   }
 

@@ -41,6 +41,41 @@ export const CTRL = {
 /** Number of argument words after kind, chunks and per. */
 export const MAX_ARGS = CTRL.LENGTH - CTRL.ARGS - 3;
 
+/**
+ * Writes a job's kernel arguments (int32 words: sizes, flags, byte addresses) after its kind,
+ * chunk count and units per chunk. Fixed parameters rather than an array, so the per-step calls
+ * that post jobs allocate nothing; the words a job does not use are written as 0.
+ */
+export function setJobArgs(
+  ctrl: Int32Array,
+  a0: number,
+  a1 = 0,
+  a2 = 0,
+  a3 = 0,
+  a4 = 0,
+  a5 = 0,
+  a6 = 0,
+  a7 = 0,
+  a8 = 0,
+  a9 = 0,
+  a10 = 0,
+  a11 = 0,
+): void {
+  const o = CTRL.ARGS + 3;
+  ctrl[o] = a0;
+  ctrl[o + 1] = a1;
+  ctrl[o + 2] = a2;
+  ctrl[o + 3] = a3;
+  ctrl[o + 4] = a4;
+  ctrl[o + 5] = a5;
+  ctrl[o + 6] = a6;
+  ctrl[o + 7] = a7;
+  ctrl[o + 8] = a8;
+  ctrl[o + 9] = a9;
+  ctrl[o + 10] = a10;
+  ctrl[o + 11] = a11;
+}
+
 export const STATE = { IDLE: 0, POSTED: 1, TAKEN: 2, DONE: 3 } as const;
 
 export const JOB = {
