@@ -34,7 +34,7 @@ export interface Operand {
 /** Stops the worker of a backend instance that was garbage-collected (it would live forever). */
 const teamReaper = new FinalizationRegistry<Team>((team) => team.terminate());
 
-/** Scratch tile of one thread for the GEMM and GEMV column tails: up to 3 rows of 16 floats. */
+/** Scratch tile of one thread for the GEMM and GEMV column tails: up to 6 rows of 8 floats. */
 const TILE_BYTES = 192;
 
 export function roundUp64(n: number): number {
@@ -43,7 +43,7 @@ export function roundUp64(n: number): number {
 
 export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free'> {
   readonly name = 'wasm' as const;
-  /** 64-byte-aligned 3x16 float tile for the GEMM column tail (the worker has its own). */
+  /** 64-byte-aligned 6x8 float tile for the GEMM column tail (the worker has its own). */
   protected readonly tile: number;
   private scratch = -1;
   private scratchBytes = 0;

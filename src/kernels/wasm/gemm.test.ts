@@ -1,8 +1,8 @@
 /**
  * GEMM of the wasm backend against the TypeScript reference, on both builds (relaxed-SIMD FMA
- * and plain SIMD): every transpose combination, odd sizes (tails of the 3x12 and 2x16 tiles in
- * both directions), strides, offsets, accumulate, K larger than one cache block, and operands inside
- * and outside the wasm memory.
+ * and plain SIMD): every transpose combination, odd sizes (every tile height, the 1- and 2-row
+ * tiles across several panels, the column tail), strides, offsets, accumulate, K larger than one
+ * cache block, M over one row block of the packed A, and operands inside and outside the wasm memory.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -102,6 +102,9 @@ for (const [build, wk] of builds) {
             [37, 33, 2],
             [2, 15, 31],
             [5, 32, 16],
+            [1, 45, 6],
+            [2, 40, 9],
+            [121, 35, 3],
           ];
           for (let r = 0; r < 10; r++) shapes.push([dim(), dim(), dim()]);
           for (const [m, n, k] of shapes) {
@@ -114,7 +117,7 @@ for (const [build, wk] of builds) {
           }
         }
       }
-      assert.equal(count, 128);
+      assert.equal(count, 152);
     });
 
     it('handles K larger than one cache block, all operands inside and all outside', () => {
@@ -163,17 +166,18 @@ for (const [build, wk] of builds) {
       }
     });
 
-    it('gives a row the same bits wherever it falls: in a row block or a 1- or 2-row tail', () => {
+    it('gives a row the same bits wherever it falls: any tile height, row block or panel grouping', () => {
       const rand = rng(13);
-      // Row blocks of 3 (relaxed) or 2 (plain): m = 1..7 end in every kind of tail, m = 8 has the
-      // rows elsewhere. n = 40 also covers the column tail; k = 400 two k blocks.
-      const [n, k] = [40, 400];
+      // m = 1..13 cover every tile height (groups of up to 6 rows in the relaxed build, 5 in the
+      // plain one) and the 1- and 2-row tiles over several panels; m = 121 puts row 120 alone in a
+      // second row block. n = 44 also covers the column tail; k = 400 two k blocks.
+      const [n, k, big] = [44, 400, 130];
       const B = filled(wk, k * n, false, rand);
       const packed = wk.packB(false, k, n, B, 0, n);
-      const A = filled(wk, 8 * k, true, rand);
-      const all = new Float32Array(8 * n);
-      wk.gemmPacked(8, A, 0, k, packed, all, 0, n, false);
-      for (let m = 1; m < 8; m++) {
+      const A = filled(wk, big * k, true, rand);
+      const all = new Float32Array(big * n);
+      wk.gemmPacked(big, A, 0, k, packed, all, 0, n, false);
+      for (const m of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 32, 121]) {
         const c = new Float32Array(m * n);
         wk.gemmPacked(m, A, 0, k, packed, c, 0, n, false);
         assert.deepEqual(c, all.subarray(0, m * n), `m = ${m}`);

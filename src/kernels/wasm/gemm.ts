@@ -1,8 +1,9 @@
 /**
  * The GEMM entry points of the wasm backend (`gemm`, `packB`, `gemmPacked`), added to WasmCore,
- * and the packed matrix they share. Large products are split with the worker thread by panels
- * (`panelWidth` columns: 12 in the relaxed build, 16 in the plain one) of the output (8-column blocks for a matrix-vector product), the transpose of A in
- * `gemm` by row ranges.
+ * and the packed matrix they share. Every GEMM first packs A into row groups (`packA`, in the
+ * staging scratch; large ones split by row blocks), then runs the kernel over B's panels. Large
+ * products are split with the worker thread by panels (`panelWidth` = 8 columns) of the output,
+ * matrix-vector products by 8-column blocks.
  */
 import { tsKernels } from '../ts/index.js';
 import type { DType, FloatArray, Kernels, PackedMatrix } from '../types.js';
@@ -35,8 +36,10 @@ export class WasmPacked implements PackedMatrix {
 }
 
 export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB' | 'gemmPacked'> {
-  /** Columns per packed panel of this module build (assembly/gemm.ts). */
+  /** Columns per packed panel (assembly/gemm.ts). */
   protected readonly panelWidth = this.ex.panelWidth();
+  /** Rows per block of the packed A: packA is split by multiples of it. */
+  private readonly rowBlock = this.ex.rowBlock();
 
   /**
    * c = (acc ? c : 0) + a · op(B) in row-block layout, for each of m rows of a and c (byte
@@ -67,29 +70,51 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
     team.run(this.ex, this.tile, JOB.GEMV, chunks, per);
   }
 
-  /** C = (acc ? C : 0) + A · packed panels, all byte addresses; split when large. */
+  /**
+   * C = (acc ? C : 0) + op(A) · packed panels, all byte addresses: packs A into `ap` (m * k floats
+   * of working space), then multiplies; each step split with the worker when large.
+   */
   protected gemmPackedAt(
+    transA: boolean,
     m: number,
     n: number,
     k: number,
     pa: number,
     lda: number,
+    ap: number,
     bp: number,
     pc: number,
     ldc: number,
     acc: number,
   ): void {
+    this.packAAt(transA, m, k, pa, lda, ap);
     const cost = 2 * m * n * k;
     const team = this.par(cost);
     const panels = Math.ceil(n / this.panelWidth);
     const per = team ? unitsPerChunk(panels, cost, 1) : panels;
     const chunks = Math.ceil(panels / per);
     if (!team || chunks < 2) {
-      this.ex.gemmPacked(m, n, k, pa, lda, bp, pc, ldc, acc, this.tile);
+      this.ex.gemmPacked(m, n, k, ap, bp, pc, ldc, acc, this.tile);
       return;
     }
-    setJobArgs(team.ctrl, m, n, k, pa, lda, bp, pc, ldc, acc);
+    setJobArgs(team.ctrl, m, n, k, ap, bp, pc, ldc, acc);
     team.run(this.ex, this.tile, JOB.GEMM_PACKED, chunks, per);
+  }
+
+  /** Packs op(A) ([m, k] at byte address src) for the kernel into dst; split by row blocks when large. */
+  private packAAt(transA: boolean, m: number, k: number, src: number, lda: number, dst: number): void {
+    // ~1 ns per element on one thread (memory-bound): ~50 FLOP-equivalents.
+    const cost = 50 * m * k;
+    const team = this.par(cost);
+    const per = team ? unitsPerChunk(m, cost, this.rowBlock) : m;
+    const chunks = Math.ceil(m / per);
+    const tA = transA ? 1 : 0;
+    if (!team || chunks < 2) {
+      this.ex.packA(tA, m, k, src, lda, dst, 0, m);
+      return;
+    }
+    setJobArgs(team.ctrl, tA, m, k, src, lda, dst);
+    team.run(this.ex, this.tile, JOB.PACK_A, chunks, per);
   }
 
   gemm(
@@ -115,22 +140,16 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
     }
     if (m <= 0 || n <= 0) return;
     const pw = this.panelWidth;
-    const packBytes = k * Math.ceil(n / pw) * pw * 4;
-    const atBytes = transA ? m * k * 4 : 0;
+    const packBytes = roundUp64(k * Math.ceil(n / pw) * pw * 4);
     const ops: Operand[] = [
       { a, off: aOff, len: transA ? (k - 1) * lda + m : (m - 1) * lda + k, mode: 0 },
       { a: b, off: bOff, len: transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, mode: 0 },
       { a: c, off: cOff, len: (m - 1) * ldc + n, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
     ];
-    this.staged(ops, roundUp64(packBytes) + atBytes, ([pa, pb, pc], work) => {
+    this.staged(ops, packBytes + m * k * 4, ([pa, pb, pc], work) => {
       const ex = this.ex;
-      let aPtr = pa;
-      let aLd = lda;
-      if (transA) {
-        aPtr = work + roundUp64(packBytes);
-        this.transposeAt(m, k, pa, lda, aPtr);
-        aLd = k;
-      }
+      const ap = work + packBytes;
+      this.packAAt(transA, m, k, pa, lda, ap);
       const acc = accumulate ? 1 : 0;
       const cost = 2 * m * n * k;
       const team = this.par(cost);
@@ -139,28 +158,13 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
       const chunks = Math.ceil(panels / per);
       if (!team || chunks < 2) {
         ex.packB(transB ? 1 : 0, k, n, pb, ldb, work);
-        ex.gemmPacked(m, n, k, aPtr, aLd, work, pc, ldc, acc, this.tile);
+        ex.gemmPacked(m, n, k, ap, work, pc, ldc, acc, this.tile);
         return;
       }
       // Each chunk packs its own panels of B into `work`, then multiplies them.
-      setJobArgs(team.ctrl, m, n, k, aPtr, aLd, pb, ldb, transB ? 1 : 0, work, pc, ldc, acc);
+      setJobArgs(team.ctrl, m, n, k, ap, pb, ldb, transB ? 1 : 0, work, pc, ldc, acc);
       team.run(ex, this.tile, JOB.GEMM, chunks, per);
     });
-  }
-
-  /** dst [m, k] = transpose of src ([k, m] with stride lda); split by row ranges of dst when large. */
-  private transposeAt(m: number, k: number, src: number, lda: number, dst: number): void {
-    // ~1.5 ns per element on one thread (memory-bound): ~80 FLOP-equivalents.
-    const cost = 80 * m * k;
-    const team = this.par(cost);
-    const per = team ? unitsPerChunk(m, cost, 16) : m;
-    const chunks = Math.ceil(m / per);
-    if (!team || chunks < 2) {
-      this.ex.transposeA(m, k, src, lda, dst);
-      return;
-    }
-    setJobArgs(team.ctrl, m, k, src, lda, dst);
-    team.run(this.ex, this.tile, JOB.TRANSPOSE, chunks, per);
   }
 
   packB(
@@ -213,17 +217,21 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
     const acc = accumulate ? 1 : 0;
     const aLen = (m - 1) * lda + k;
     const cLen = (m - 1) * ldc + n;
+    const rows = packed.layout === 'rows';
     const pa = this.addr(a, aOff, aLen);
     const pc = this.addr(c, cOff, cLen);
-    const run = packed.layout === 'rows' ? this.gemvAt : this.gemmPackedAt;
-    if (pa >= 0 && pc >= 0) {
-      run.call(this, m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
+    if (rows && pa >= 0 && pc >= 0) {
+      this.gemvAt(m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
       return;
     }
     const ops: Operand[] = [
       { a, off: aOff, len: aLen, mode: 0 },
       { a: c, off: cOff, len: cLen, mode: 2, rows: { rows: m, cols: n, ld: ldc } },
     ];
-    this.staged(ops, 0, ([sa, sc]) => run.call(this, m, n, k, sa, lda, packed.ptr, sc, ldc, acc));
+    // The panel kernel needs A packed (m * k floats of working space).
+    this.staged(ops, rows ? 0 : m * k * 4, ([sa, sc], work) => {
+      if (rows) this.gemvAt(m, n, k, sa, lda, packed.ptr, sc, ldc, acc);
+      else this.gemmPackedAt(false, m, n, k, sa, lda, work, packed.ptr, sc, ldc, acc);
+    });
   }
 }

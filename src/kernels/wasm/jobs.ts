@@ -79,12 +79,12 @@ export function setJobArgs(
 export const STATE = { IDLE: 0, POSTED: 1, TAKEN: 2, DONE: 3 } as const;
 
 export const JOB = {
-  /** [m, n, k, a, lda, bp, c, ldc, acc]; chunks of `per` 16-column panels. */
+  /** [m, n, k, ap, bp, c, ldc, acc]: A packed by packA; chunks of `per` panels. */
   GEMM_PACKED: 1,
-  /** [m, n, k, a, lda, b, ldb, transB, work, c, ldc, acc]: pack the chunk's panels of B into work, then multiply. */
+  /** [m, n, k, ap, b, ldb, transB, work, c, ldc, acc]: pack the chunk's panels of B into work, then multiply. */
   GEMM: 2,
-  /** [m, k, src, lda, dst]: transposeA by row ranges of the [m, k] result. */
-  TRANSPOSE: 3,
+  /** [transA, m, k, a, lda, dst]: packA by ranges of `per` rows (a multiple of rowBlock()). */
+  PACK_A: 3,
   /** [op, n, x, y]: unary over element ranges. */
   UNARY: 4,
   /** [rows, H, g, cp, c, tc, h]: LSTM forward gate step by unit ranges. */
@@ -107,8 +107,8 @@ export const JOB = {
 
 /**
  * Runs chunk `c` of the job described in `ctrl` (kind and arguments from CTRL.ARGS). `tile` is
- * this thread's own 128-byte scratch for the GEMM column tail; every other memory a chunk writes
- * belongs to that chunk alone (its columns of C, its panels of the packed B, its rows of A^T).
+ * this thread's own scratch for the GEMM column tail; every other memory a chunk writes belongs to
+ * that chunk alone (its columns of C, its panels of the packed B, its row blocks of the packed A).
  */
 export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: number): void {
   const o = CTRL.ARGS;
@@ -126,17 +126,17 @@ export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: n
       const j0 = q0 * pw;
       const nn = Math.min(n, j0 + per * pw) - j0;
       if (kind === JOB.GEMM_PACKED) {
-        const bp = (ctrl[a + 5] >>> 0) + q0 * k * pw * 4;
-        const cp = (ctrl[a + 6] >>> 0) + j0 * 4;
-        ex.gemmPacked(m, nn, k, ctrl[a + 3], ctrl[a + 4], bp, cp, ctrl[a + 7], ctrl[a + 8], tile);
+        const bp = (ctrl[a + 4] >>> 0) + q0 * k * pw * 4;
+        const cp = (ctrl[a + 5] >>> 0) + j0 * 4;
+        ex.gemmPacked(m, nn, k, ctrl[a + 3], bp, cp, ctrl[a + 6], ctrl[a + 7], tile);
       } else {
-        const ldb = ctrl[a + 6];
-        const transB = ctrl[a + 7];
-        const b = (ctrl[a + 5] >>> 0) + (transB ? j0 * ldb : j0) * 4;
-        const bp = (ctrl[a + 8] >>> 0) + q0 * k * pw * 4;
-        const cp = (ctrl[a + 9] >>> 0) + j0 * 4;
+        const ldb = ctrl[a + 5];
+        const transB = ctrl[a + 6];
+        const b = (ctrl[a + 4] >>> 0) + (transB ? j0 * ldb : j0) * 4;
+        const bp = (ctrl[a + 7] >>> 0) + q0 * k * pw * 4;
+        const cp = (ctrl[a + 8] >>> 0) + j0 * 4;
         ex.packB(transB, k, nn, b, ldb, bp);
-        ex.gemmPacked(m, nn, k, ctrl[a + 3], ctrl[a + 4], bp, cp, ctrl[a + 10], ctrl[a + 11], tile);
+        ex.gemmPacked(m, nn, k, ctrl[a + 3], bp, cp, ctrl[a + 9], ctrl[a + 10], tile);
       }
       return;
     }
@@ -170,12 +170,19 @@ export function runChunk(ex: KernelExports, ctrl: Int32Array, c: number, tile: n
         );
       return;
     }
-    case JOB.TRANSPOSE: {
-      const m = ctrl[a];
-      const k = ctrl[a + 1];
+    case JOB.PACK_A: {
+      const m = ctrl[a + 1];
       const i0 = c * per;
-      const mm = Math.min(m - i0, per);
-      ex.transposeA(mm, k, (ctrl[a + 2] >>> 0) + i0 * 4, ctrl[a + 3], (ctrl[a + 4] >>> 0) + i0 * k * 4);
+      ex.packA(
+        ctrl[a],
+        m,
+        ctrl[a + 2],
+        ctrl[a + 3] >>> 0,
+        ctrl[a + 4],
+        ctrl[a + 5] >>> 0,
+        i0,
+        Math.min(m, i0 + per),
+      );
       return;
     }
     case JOB.UNARY: {

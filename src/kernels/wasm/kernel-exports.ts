@@ -8,18 +8,29 @@
 export interface KernelExports {
   heapBase(): number;
   isRelaxed(): number;
-  /** Columns per packed panel of `packB`/`gemmPacked`: 12 in the relaxed build, 16 in the plain one. */
+  /** Columns per packed panel of `packB`/`gemmPacked` (8). */
   panelWidth(): number;
+  /** Rows per block of `packA`: a split of packA by rows uses multiples of it. */
+  rowBlock(): number;
   packB(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
   packRows(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
   gemvRows(n: number, k: number, a: number, bp: number, c: number, accumulate: number, tile: number): void;
-  transposeA(m: number, k: number, src: number, lda: number, dst: number): void;
+  /** Packs rows [i0, i1) of op(A) ([m, k]) into the m * k floats at `dst` (layout: assembly/gemm.ts). */
+  packA(
+    transA: number,
+    m: number,
+    k: number,
+    a: number,
+    lda: number,
+    dst: number,
+    i0: number,
+    i1: number,
+  ): void;
   gemmPacked(
     m: number,
     n: number,
     k: number,
-    a: number,
-    lda: number,
+    ap: number,
     bp: number,
     c: number,
     ldc: number,

@@ -99,6 +99,8 @@ for (const [build, k] of builds) {
         [33, 16, 5],
         [17, 47, 390],
         [64, 257, 64],
+        // Over two row blocks of the packed A (120 rows): packA is split too.
+        [250, 40, 70],
       ];
       for (let r = 0; r < 14; r++) shapes.push([dim(40), dim(300), dim(450)]);
       for (const [m, n, kk] of shapes) {

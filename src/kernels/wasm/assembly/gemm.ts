@@ -1,26 +1,35 @@
-// Float32 GEMM over panel-packed B (matrix-vector products use another layout: gemv.ts).
+// Float32 GEMM over panel-packed B and row-group-packed A (matrix-vector products use another
+// layout: gemv.ts).
 //
-// Layout of a packed B (op(B) is [k, n]): ceil(n / PW) panels, panel q holding columns
-// PW·q .. PW·q + PW-1 as k rows of PW contiguous floats, columns past n zero-filled. So the
-// micro-kernel reads B strictly sequentially, PW/4 v128 per k step, and the padding means the
-// kernel itself never needs a column tail. PW depends on the build (`panelWidth()`):
+// Packed B (op(B) is [k, n]): ceil(n / 8) panels, panel q holding columns 8q .. 8q + 7 as k rows of
+// 8 contiguous floats, columns past n zero-filled. The micro-kernel reads B strictly sequentially,
+// two v128 per k step, and never needs a column tail inside a panel.
 //
-// - relaxed SIMD (FMA): PW = 12, a 3 x 12 tile of C in 9 v128 accumulators. An FMA has a latency
-//   of 5 cycles on Zen 2 and two issue per cycle, so 10 independent chains keep both units busy;
-//   the 2 x 16 tile's 8 chains cap it at 80% of peak. V8 loads every operand of a k step before
-//   the multiply-adds and keeps xmm15 as scratch: 9 accumulators + 3 B vectors + 3 broadcasts is
-//   the 15 registers it allocates (3 x 16, 4 x 12, 5 x 8 or 6 x 8 spill and ran at 19-23 GFLOP/s).
-//   Measured one thread, 30x320x1200: 41.9 GFLOP/s against 38.5 for 2 x 16, where a loop of
-//   independent FMAs alone reaches 49.5.
-// - plain SIMD (mul + add): PW = 16, the 2 x 16 tile in 8 accumulators. Each multiply-add needs a
-//   temporary register here, so 3 x 12 spills (20.4 against 32.6), while the add latency of 3
-//   needs only 6 chains.
+// Packed A (`packA`): the rows of A cut into groups of R rows (R <= RMAX), each group stored as kc
+// steps of R contiguous floats, so a kernel reaches every broadcast operand as one base pointer
+// plus a constant offset. Regions follow the loop order of `gemmPacked`: k blocks of KC, inside
+// them row blocks of MC rows, inside those the groups.
 //
-// This is the register-blocking idea of Goto & van de Geijn, "Anatomy of high-performance matrix
+// The micro-kernel is an R x 8 tile of C in 2R v128 accumulators. What bounds it on Zen 2 (FMA
+// latency 5, two FMA units, so 10 independent chains are needed to keep both busy) under V8 (15
+// allocatable xmm registers, xmm15 is scratch):
+// - R = 6 in the relaxed build: 12 accumulators + 2 B vectors + 1 broadcast = 15 registers. 5 x 8
+//   (10 chains) and 6 x 8 run at 95-97% of the measured FMA peak; the former 3 x 12 tile over
+//   row pointers reached 79% (9 chains, and three pointer increments per k step).
+// - R = 5 in the plain-SIMD build: each mul + add needs a temporary register, so 6 x 8 spills.
+// - Rows are grouped as evenly as possible (m = 32 runs as 6, 6, 5, 5, 5, 5), so small tails that
+//   would run on few chains are avoided wherever m allows.
+// - Each kernel is its own exported function (assembly/index.ts): inlined into the driver, V8
+//   hoisted all broadcasts of a k step above the multiply-adds and spilled (38% of peak).
+//
+// Every element of C is summed over k in order (one multiply-add per k, starting from 0 or from
+// C), whatever the tile height or the row's position: a row's result does not depend on m.
+//
+// This is the blocking of Goto & van de Geijn, "Anatomy of high-performance matrix
 // multiplication" (2008), shrunk to what a 128-bit SIMD target with 15 usable registers can hold.
 //
 // All pointers are byte addresses into the one imported memory; strides are in elements.
-// Nothing here allocates: scratch space (`tile`, 3 x 16 floats) is handed in by the TypeScript side.
+// Nothing here allocates: scratch space (`tile`, RMAX x 8 floats) is handed in by the caller.
 
 import { fma } from './simd';
 
@@ -28,16 +37,29 @@ import { fma } from './simd';
 // @ts-ignore: decorator
 @inline const KC: i32 = 384;
 
-/** Columns per panel; see the file comment. */
+/** Rows of A per block: the packed block (MC * KC * 4 bytes) stays in L2 while all panels pass. */
 // @ts-ignore: decorator
-@inline const PW: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 16;
+@inline const MC: i32 = 120;
+
+/** Columns per panel. */
+// @ts-ignore: decorator
+@inline const PW: i32 = 8;
 /** Bytes per k row of a panel. */
 // @ts-ignore: decorator
 @inline const PB: usize = <usize>PW << 2;
 
-/** The panel width of this build, for the TypeScript side (buffer sizes, splitting by panels). */
+/** Tallest tile of this build; see the file comment. */
+// @ts-ignore: decorator
+@inline const RMAX: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+
+/** The panel width, for the TypeScript side (buffer sizes, splitting by panels). */
 export function panelWidth(): i32 {
   return PW;
+}
+
+/** Rows per block of `packA` and `gemmPacked`; a split of packA by rows uses multiples of it. */
+export function rowBlock(): i32 {
+  return MC;
 }
 
 /** Packs op(B) ([k, n]; B stored [n, k] when transB) into PW-column panels at `dst`. */
@@ -55,8 +77,6 @@ export function packB(transB: bool, k: i32, n: i32, b: usize, ldb: i32, dst: usi
         if (w == PW) {
           v128.store(d, v128.load(src));
           v128.store(d, v128.load(src, 16), 16);
-          v128.store(d, v128.load(src, 32), 32);
-          if (PW == 16) v128.store(d, v128.load(src, 48), 48);
         } else {
           memory.fill(d, 0, PB);
           memory.copy(d, src, <usize>w << 2);
@@ -81,244 +101,239 @@ export function packB(transB: bool, k: i32, n: i32, b: usize, ldb: i32, dst: usi
 }
 
 /**
- * dst[i, p] = src[p, i] for the stored [k, m] operand A (lda in elements); dst is [m, k].
- * Tiled in 16 x 64 blocks (16 rows of dst, 64 of src: both sides stay in L1) with a 4 x 4
- * SIMD transpose inside; the naive column-order loop misses the cache on every store once
- * k rows of dst exceed L1, and ran at ~11 ns per element for m = 1024, k = 2048.
+ * Packs rows [i0, i1) of op(A) ([m, k]; A stored [k, m] when transA, element stride lda) into
+ * `dst`, which receives the packing of all m rows (m * k floats); i0 is a multiple of MC. Each
+ * (k block, row block) region starts at float k0 * m + r0 * kc, and holds that block's row groups
+ * one after another, each as kc steps of its R rows.
  */
-export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): void {
-  const sStride = <usize>lda << 2;
-  const dStride = <usize>k << 2;
-  for (let i0 = 0; i0 < m; i0 += 16) {
-    const i1 = min(i0 + 16, m);
-    for (let p0 = 0; p0 < k; p0 += 64) {
-      const p1 = min(p0 + 64, k);
-      let i = i0;
-      for (; i + 4 <= i1; i += 4) {
-        const d = dst + <usize>i * dStride;
-        let p = p0;
-        for (; p + 4 <= p1; p += 4) {
-          const s = src + <usize>p * sStride + (<usize>i << 2);
-          const r0 = v128.load(s);
-          const r1 = v128.load(s + sStride);
-          const r2 = v128.load(s + 2 * sStride);
-          const r3 = v128.load(s + 3 * sStride);
-          const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-          const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-          const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-          const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-          const o = d + (<usize>p << 2);
-          v128.store(o, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-          v128.store(o + dStride, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
-          v128.store(o + 2 * dStride, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
-          v128.store(o + 3 * dStride, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+export function packA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, i0: i32, i1: i32): void {
+  const ld = <usize>lda << 2;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    for (let r0 = i0; r0 < i1; r0 += MC) {
+      const rows = min(MC, m - r0);
+      const g = (rows + RMAX - 1) / RMAX;
+      const base = rows / g;
+      const extra = rows % g;
+      let d = dst + ((<usize>k0 * <usize>m + <usize>r0 * <usize>kc) << 2);
+      let row = r0;
+      for (let j = 0; j < g; j++) {
+        const R = base + i32(j < extra);
+        const step = <usize>R << 2;
+        if (transA) {
+          // op(A)[row + r, k0 + p] = A[k0 + p, row + r]: R contiguous floats per step.
+          let s = a + <usize>k0 * ld + (<usize>row << 2);
+          for (let p = 0; p < kc; p++) {
+            for (let r = 0; r < R; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + (<usize>r << 2)));
+            s += ld;
+            d += step;
+          }
+        } else {
+          for (let r = 0; r < R; r++) {
+            let s = a + <usize>(row + r) * ld + (<usize>k0 << 2);
+            let o = d + (<usize>r << 2);
+            for (let p = 0; p < kc; p++) {
+              store<f32>(o, load<f32>(s));
+              s += 4;
+              o += step;
+            }
+          }
+          d += <usize>kc * step;
         }
-        for (; p < p1; p++) {
-          const s = src + <usize>p * sStride + (<usize>i << 2);
-          const o = d + (<usize>p << 2);
-          store<f32>(o, load<f32>(s));
-          store<f32>(o + dStride, load<f32>(s, 4));
-          store<f32>(o + 2 * dStride, load<f32>(s, 8));
-          store<f32>(o + 3 * dStride, load<f32>(s, 12));
-        }
-      }
-      for (; i < i1; i++) {
-        const d = dst + <usize>i * dStride;
-        for (let p = p0; p < p1; p++) store<f32>(d + (<usize>p << 2), load<f32>(src + <usize>p * sStride + (<usize>i << 2)));
+        row += R;
       }
     }
   }
 }
 
-/** C[3, 12] (+)= A[3, kc] · panel[kc, 12] (relaxed build); rows of A `aStride` bytes apart, of C `cStride`. */
-// @ts-ignore: decorator
-@inline function kernel3x12(
-  a: usize,
-  aStride: usize,
-  b: usize,
-  kc: i32,
-  c: usize,
-  cStride: usize,
-  acc: bool,
-): void {
-  let c00 = f32x4.splat(0), c01 = c00, c02 = c00;
-  let c10 = c00, c11 = c00, c12 = c00;
-  let c20 = c00, c21 = c00, c22 = c00;
-  const r1 = c + cStride;
-  const r2 = r1 + cStride;
-  if (acc) {
-    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32);
-    c10 = v128.load(r1); c11 = v128.load(r1, 16); c12 = v128.load(r1, 32);
-    c20 = v128.load(r2); c21 = v128.load(r2, 16); c22 = v128.load(r2, 32);
-  }
-  let a0 = a;
-  let a1 = a + aStride;
-  let a2 = a1 + aStride;
-  const end = a + (<usize>kc << 2);
-  while (a0 < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const b2 = v128.load(b, 32);
-    const x = v128.load32_splat(a0);
-    const y = v128.load32_splat(a1);
-    const z = v128.load32_splat(a2);
-    c00 = fma(x, b0, c00);
-    c01 = fma(x, b1, c01);
-    c02 = fma(x, b2, c02);
-    c10 = fma(y, b0, c10);
-    c11 = fma(y, b1, c11);
-    c12 = fma(y, b2, c12);
-    c20 = fma(z, b0, c20);
-    c21 = fma(z, b1, c21);
-    c22 = fma(z, b2, c22);
-    a0 += 4;
-    a1 += 4;
-    a2 += 4;
-    b += 48;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
-  v128.store(r1, c10); v128.store(r1, c11, 16); v128.store(r1, c12, 32);
-  v128.store(r2, c20); v128.store(r2, c21, 16); v128.store(r2, c22, 32);
-}
-
 /**
- * C[2, 12] (+)= A[2, kc] · panel[kc, 12], for 2 rows left over by the 3-row blocks: 6 chains.
- * Each element is summed over k in order, as in kernel3x12, so a row's result does not depend on
- * whether it falls in a 3-row block or in this tail.
+ * C[R, 8] (+)= A[R, kc] · panel[kc, 8], A packed as kc steps of R floats; rows of C `cStride`
+ * bytes apart. R is a literal at every call, so the rows past it are dead code.
  */
 // @ts-ignore: decorator
-@inline function kernel2x12(
-  a: usize,
-  aStride: usize,
-  b: usize,
-  kc: i32,
-  c: usize,
-  cStride: usize,
-  acc: bool,
-): void {
-  let c00 = f32x4.splat(0), c01 = c00, c02 = c00;
-  let c10 = c00, c11 = c00, c12 = c00;
-  const r1 = c + cStride;
-  if (acc) {
-    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32);
-    c10 = v128.load(r1); c11 = v128.load(r1, 16); c12 = v128.load(r1, 32);
-  }
-  let a0 = a;
-  let a1 = a + aStride;
-  const end = a + (<usize>kc << 2);
-  while (a0 < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const b2 = v128.load(b, 32);
-    const x = v128.load32_splat(a0);
-    const y = v128.load32_splat(a1);
-    c00 = fma(x, b0, c00);
-    c01 = fma(x, b1, c01);
-    c02 = fma(x, b2, c02);
-    c10 = fma(y, b0, c10);
-    c11 = fma(y, b1, c11);
-    c12 = fma(y, b2, c12);
-    a0 += 4;
-    a1 += 4;
-    b += 48;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
-  v128.store(r1, c10); v128.store(r1, c11, 16); v128.store(r1, c12, 32);
-}
-
-/**
- * C[1, 12] (+)= A[1, kc] · panel[kc, 12]: 3 chains only, but summed over k in order like every
- * other row (splitting even and odd k would run twice as fast here and give the row other bits
- * than it gets inside a block).
- */
-// @ts-ignore: decorator
-@inline function kernel1x12(a: usize, b: usize, kc: i32, c: usize, acc: bool): void {
-  let c0 = f32x4.splat(0), c1 = c0, c2 = c0;
-  if (acc) {
-    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32);
-  }
-  let a0 = a;
-  const end = a + (<usize>kc << 2);
-  while (a0 < end) {
-    const x = v128.load32_splat(a0);
-    c0 = fma(x, v128.load(b), c0);
-    c1 = fma(x, v128.load(b, 16), c1);
-    c2 = fma(x, v128.load(b, 32), c2);
-    a0 += 4;
-    b += 48;
-  }
-  v128.store(c, c0);
-  v128.store(c, c1, 16);
-  v128.store(c, c2, 32);
-}
-
-/** C[2, 16] (+)= A[2, kc] · panel[kc, 16]; rows of A `aStride` bytes apart, of C `cStride`. */
-// @ts-ignore: decorator
-@inline function kernel2x16(
-  a: usize,
-  aStride: usize,
-  b: usize,
-  kc: i32,
-  c: usize,
-  cStride: usize,
-  acc: bool,
-): void {
-  let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
-  let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  if (acc) {
-    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
-    const c1 = c + cStride;
-    c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
-  }
-  let a0 = a;
-  let a1 = a + aStride;
-  const end = a + (<usize>kc << 2);
-  while (a0 < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const b2 = v128.load(b, 32);
-    const b3 = v128.load(b, 48);
-    const x = v128.load32_splat(a0);
-    const y = v128.load32_splat(a1);
-    c00 = fma(x, b0, c00);
-    c01 = fma(x, b1, c01);
-    c02 = fma(x, b2, c02);
-    c03 = fma(x, b3, c03);
-    c10 = fma(y, b0, c10);
-    c11 = fma(y, b1, c11);
-    c12 = fma(y, b2, c12);
-    c13 = fma(y, b3, c13);
-    a0 += 4;
-    a1 += 4;
-    b += 64;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+@inline function tileRx8(R: i32, ap: usize, b: usize, kc: i32, c: usize, cStride: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const c1 = c + cStride;
-  v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
+  const c2 = c1 + cStride;
+  const c3 = c2 + cStride;
+  const c4 = c3 + cStride;
+  const c5 = c4 + cStride;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    if (R > 1) { c10 = v128.load(c1); c11 = v128.load(c1, 16); }
+    if (R > 2) { c20 = v128.load(c2); c21 = v128.load(c2, 16); }
+    if (R > 3) { c30 = v128.load(c3); c31 = v128.load(c3, 16); }
+    if (R > 4) { c40 = v128.load(c4); c41 = v128.load(c4, 16); }
+    if (R > 5) { c50 = v128.load(c5); c51 = v128.load(c5, 16); }
+  }
+  const end = ap + <usize>kc * <usize>(R << 2);
+  while (ap < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(ap);
+    c00 = fma(s, b0, c00); c01 = fma(s, b1, c01);
+    if (R > 1) { s = v128.load32_splat(ap, 4); c10 = fma(s, b0, c10); c11 = fma(s, b1, c11); }
+    if (R > 2) { s = v128.load32_splat(ap, 8); c20 = fma(s, b0, c20); c21 = fma(s, b1, c21); }
+    if (R > 3) { s = v128.load32_splat(ap, 12); c30 = fma(s, b0, c30); c31 = fma(s, b1, c31); }
+    if (R > 4) { s = v128.load32_splat(ap, 16); c40 = fma(s, b0, c40); c41 = fma(s, b1, c41); }
+    if (R > 5) { s = v128.load32_splat(ap, 20); c50 = fma(s, b0, c50); c51 = fma(s, b1, c51); }
+    ap += <usize>(R << 2);
+    b += PB;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  if (R > 1) { v128.store(c1, c10); v128.store(c1, c11, 16); }
+  if (R > 2) { v128.store(c2, c20); v128.store(c2, c21, 16); }
+  if (R > 3) { v128.store(c3, c30); v128.store(c3, c31, 16); }
+  if (R > 4) { v128.store(c4, c40); v128.store(c4, c41, 16); }
+  if (R > 5) { v128.store(c5, c50); v128.store(c5, c51, 16); }
 }
 
-/** C[1, 16] (+)= A[1, kc] · panel[kc, 16], summed over k in order like the 2-row blocks (see kernel1x12). */
+// One function per tile height (exported from index.ts, so never inlined into the driver).
+export function gemmTile1(ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void { tileRx8(1, ap, b, kc, c, cs, acc); }
+export function gemmTile2(ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void { tileRx8(2, ap, b, kc, c, cs, acc); }
+export function gemmTile3(ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void { tileRx8(3, ap, b, kc, c, cs, acc); }
+export function gemmTile4(ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void { tileRx8(4, ap, b, kc, c, cs, acc); }
+export function gemmTile5(ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void { tileRx8(5, ap, b, kc, c, cs, acc); }
+export function gemmTile6(ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void {
+  if (RMAX == 6) tileRx8(6, ap, b, kc, c, cs, acc);
+}
+
+/**
+ * For row blocks of 1 or 2 rows: C[R, 8P] (+)= A[R, kc] · P panels (P = 4 / R, panel j at
+ * b + j * ps): 8 accumulators where a single panel would give 2R. Same per-element order as tileRx8.
+ */
 // @ts-ignore: decorator
-@inline function kernel1x16(a: usize, b: usize, kc: i32, c: usize, acc: bool): void {
-  let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
+@inline function wideTile(R: i32, ap: usize, b: usize, ps: usize, kc: i32, c: usize, cs: usize, acc: bool): void {
+  // Accumulator pair i (x{2i}, x{2i+1}) is row i / P, panel i % P.
+  const P = 4 / R;
+  const o1 = P == 4 ? c + 32 : c + cs;
+  const o2 = P == 4 ? c + 64 : c + 32;
+  const o3 = P == 4 ? c + 96 : c + cs + 32;
+  let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
   if (acc) {
-    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
+    x0 = v128.load(c); x1 = v128.load(c, 16); x2 = v128.load(o1); x3 = v128.load(o1, 16);
+    x4 = v128.load(o2); x5 = v128.load(o2, 16); x6 = v128.load(o3); x7 = v128.load(o3, 16);
   }
-  let a0 = a;
-  const end = a + (<usize>kc << 2);
-  while (a0 < end) {
-    const x = v128.load32_splat(a0);
-    c00 = fma(x, v128.load(b), c00);
-    c01 = fma(x, v128.load(b, 16), c01);
-    c02 = fma(x, v128.load(b, 32), c02);
-    c03 = fma(x, v128.load(b, 48), c03);
-    a0 += 4;
-    b += 64;
+  let b0 = b;
+  let b1 = b + ps;
+  let b2 = b1 + ps;
+  let b3 = b2 + ps;
+  const end = ap + <usize>kc * <usize>(R << 2);
+  while (ap < end) {
+    const s = v128.load32_splat(ap);
+    x0 = fma(s, v128.load(b0), x0);
+    x1 = fma(s, v128.load(b0, 16), x1);
+    if (P == 4) {
+      x2 = fma(s, v128.load(b1), x2);
+      x3 = fma(s, v128.load(b1, 16), x3);
+      x4 = fma(s, v128.load(b2), x4);
+      x5 = fma(s, v128.load(b2, 16), x5);
+      x6 = fma(s, v128.load(b3), x6);
+      x7 = fma(s, v128.load(b3, 16), x7);
+      b2 += PB;
+      b3 += PB;
+    } else {
+      const t = v128.load32_splat(ap, 4);
+      const y0 = v128.load(b1);
+      const y1 = v128.load(b1, 16);
+      x4 = fma(s, y0, x4);
+      x5 = fma(s, y1, x5);
+      x2 = fma(t, v128.load(b0), x2);
+      x3 = fma(t, v128.load(b0, 16), x3);
+      x6 = fma(t, y0, x6);
+      x7 = fma(t, y1, x7);
+    }
+    ap += <usize>(R << 2);
+    b0 += PB;
+    b1 += PB;
   }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c, c02, 32);
-  v128.store(c, c03, 48);
+  v128.store(c, x0); v128.store(c, x1, 16); v128.store(o1, x2); v128.store(o1, x3, 16);
+  v128.store(o2, x4); v128.store(o2, x5, 16); v128.store(o3, x6); v128.store(o3, x7, 16);
+}
+
+export function gemmWide1(ap: usize, b: usize, ps: usize, kc: i32, c: usize, cs: usize, acc: bool): void {
+  wideTile(1, ap, b, ps, kc, c, cs, acc);
+}
+export function gemmWide2(ap: usize, b: usize, ps: usize, kc: i32, c: usize, cs: usize, acc: bool): void {
+  wideTile(2, ap, b, ps, kc, c, cs, acc);
+}
+
+// @ts-ignore: decorator
+@inline function runTile(R: i32, ap: usize, b: usize, kc: i32, c: usize, cs: usize, acc: bool): void {
+  if (R == 6) gemmTile6(ap, b, kc, c, cs, acc);
+  else if (R == 5) gemmTile5(ap, b, kc, c, cs, acc);
+  else if (R == 4) gemmTile4(ap, b, kc, c, cs, acc);
+  else if (R == 3) gemmTile3(ap, b, kc, c, cs, acc);
+  else if (R == 2) gemmTile2(ap, b, kc, c, cs, acc);
+  else gemmTile1(ap, b, kc, c, cs, acc);
+}
+
+/**
+ * C[m, n] = (accumulate ? C : 0) + op(A) · packedB, op(A) packed by `packA` at `ap`, C row-major
+ * with element stride ldc. Loop order: k block, row block, panel, row group: one panel slice stays
+ * in L1 while the row groups of a packed block (in L2) pass over it. The last panel, if n is not
+ * a multiple of 8, goes through `tile` (RMAX x 8 floats) so the kernel can still store full vectors.
+ */
+export function gemmPacked(
+  m: i32,
+  n: i32,
+  k: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  tile: usize,
+): void {
+  const cStride = <usize>ldc << 2;
+  if (k == 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cStride, 0, <usize>n << 2);
+    return;
+  }
+  const panels = (n + PW - 1) / PW;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const acc = accumulate || k0 > 0;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const rows = min(MC, m - i0);
+      const g = (rows + RMAX - 1) / RMAX;
+      const base = rows / g;
+      const extra = rows % g;
+      const aBlock = ap + ((<usize>k0 * <usize>m + <usize>i0 * <usize>kc) << 2);
+      // A block of 1 or 2 rows takes 4 or 2 full panels at a time (wideTile).
+      const P = rows == 1 ? 4 : rows == 2 ? 2 : 1;
+      const ps = <usize>k * PB;
+      const wideEnd = P > 1 ? n / PW - P + 1 : 0;
+      for (let q = 0; q < panels; q++) {
+        const j0 = q * PW;
+        if (q < wideEnd) {
+          const b = bp + <usize>q * ps + <usize>k0 * PB;
+          const cp = c + <usize>i0 * cStride + (<usize>j0 << 2);
+          if (P == 4) gemmWide1(aBlock, b, ps, kc, cp, cStride, acc);
+          else gemmWide2(aBlock, b, ps, kc, cp, cStride, acc);
+          q += P - 1;
+          continue;
+        }
+        const w = n - j0;
+        const b = bp + (<usize>q * <usize>k + <usize>k0) * PB;
+        let a = aBlock;
+        let cp = c + <usize>i0 * cStride + (<usize>j0 << 2);
+        for (let j = 0; j < g; j++) {
+          const R = base + i32(j < extra);
+          if (w >= PW) {
+            runTile(R, a, b, kc, cp, cStride, acc);
+          } else {
+            tileIn(cp, cStride, R, w, tile, acc);
+            runTile(R, a, b, kc, tile, PB, true);
+            tileOut(cp, cStride, R, w, tile);
+          }
+          a += <usize>kc * <usize>(R << 2);
+          cp += cStride * <usize>R;
+        }
+      }
+    }
+  }
 }
 
 /** Copies `w` floats per row for `rows` rows between C (stride cStride bytes) and a PW-wide tile. */
@@ -332,69 +347,6 @@ export function transposeA(m: i32, k: i32, src: usize, lda: i32, dst: usize): vo
 // @ts-ignore: decorator
 @inline function tileOut(c: usize, cStride: usize, rows: i32, w: i32, tile: usize): void {
   for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * cStride, tile + <usize>r * PB, <usize>w << 2);
-}
-
-/**
- * C[m, n] = (accumulate ? C : 0) + A[m, k] · packedB, A and C row-major with element strides.
- * Loop order: k block, then panel, then row blocks, so one panel slice stays in L1 while all
- * rows of A stream past it. The last panel, if n is not a multiple of PW, goes through the
- * `tile` (3 x 16 floats) so the kernel can still store full vectors.
- */
-export function gemmPacked(
-  m: i32,
-  n: i32,
-  k: i32,
-  a: usize,
-  lda: i32,
-  bp: usize,
-  c: usize,
-  ldc: i32,
-  accumulate: bool,
-  tile: usize,
-): void {
-  const aStride = <usize>lda << 2;
-  const cStride = <usize>ldc << 2;
-  if (k == 0) {
-    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cStride, 0, <usize>n << 2);
-    return;
-  }
-  const panels = (n + PW - 1) / PW;
-  const R: i32 = PW == 12 ? 3 : 2;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
-    const acc = accumulate || k0 > 0;
-    const aK = a + (<usize>k0 << 2);
-    for (let q = 0; q < panels; q++) {
-      const j0 = q * PW;
-      const w = n - j0;
-      const b = bp + (<usize>q * <usize>k + <usize>k0) * PB;
-      let ap = aK;
-      let cp = c + (<usize>j0 << 2);
-      const full = w >= PW;
-      let i = 0;
-      for (; i + R <= m; i += R) {
-        const dst = full ? cp : tile;
-        const ds = full ? cStride : PB;
-        if (!full) tileIn(cp, cStride, R, w, tile, acc);
-        if (PW == 12) kernel3x12(ap, aStride, b, kc, dst, ds, full ? acc : true);
-        else kernel2x16(ap, aStride, b, kc, dst, ds, full ? acc : true);
-        if (!full) tileOut(cp, cStride, R, w, tile);
-        ap += aStride * <usize>R;
-        cp += cStride * <usize>R;
-      }
-      const rest = m - i;
-      if (rest > 0) {
-        const dst = full ? cp : tile;
-        const ds = full ? cStride : PB;
-        if (!full) tileIn(cp, cStride, rest, w, tile, acc);
-        const a2 = full ? acc : true;
-        if (PW == 16) kernel1x16(ap, b, kc, dst, a2);
-        else if (rest == 2) kernel2x12(ap, aStride, b, kc, dst, ds, a2);
-        else kernel1x12(ap, b, kc, dst, a2);
-        if (!full) tileOut(cp, cStride, rest, w, tile);
-      }
-    }
-  }
 }
 
 /** dst[j] = Σ_r src[r * n + j] (rows summed in order, each lane the same sum as a scalar loop). */

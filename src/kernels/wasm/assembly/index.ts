@@ -7,7 +7,23 @@
 // nothing here keeps state in memory, and scratch space (the GEMM tail tile) is passed per call,
 // so the two instances never write the same bytes unless asked to.
 
-export { gemmPacked, packB, panelWidth, sumRows, transposeA } from './gemm';
+// The GEMM tile kernels are exported only so that the optimiser keeps them out of line (see gemm.ts).
+export {
+  gemmPacked,
+  gemmTile1,
+  gemmTile2,
+  gemmTile3,
+  gemmTile4,
+  gemmTile5,
+  gemmTile6,
+  gemmWide1,
+  gemmWide2,
+  packA,
+  packB,
+  panelWidth,
+  rowBlock,
+  sumRows,
+} from './gemm';
 export { gemvRows, packRows } from './gemv';
 export { adamMulti } from './optim';
 export { fmaPeak } from './peak';
