@@ -100,6 +100,40 @@ export function packB(transB: bool, k: i32, n: i32, b: usize, ldb: i32, dst: usi
   }
 }
 
+/** Copies R (1..6) floats from s to d in the widest exact moves (never reads past the R floats). */
+// @ts-ignore: decorator
+@inline function copyRow(R: i32, d: usize, s: usize): void {
+  if (R >= 4) v128.store(d, v128.load(s));
+  if (R == 6) store<u64>(d, load<u64>(s, 16), 16);
+  else if (R == 5) store<f32>(d, load<f32>(s, 16), 16);
+  else if (R == 3) { store<u64>(d, load<u64>(s)); store<f32>(d, load<f32>(s, 8), 8); }
+  else if (R == 2) store<u64>(d, load<u64>(s));
+  else if (R == 1) store<f32>(d, load<f32>(s));
+}
+
+/**
+ * One group of R rows (R a literal) from row-major A, rows `ld` bytes apart: kc steps of R floats.
+ * One pass over k with R streams in and one out.
+ */
+// @ts-ignore: decorator
+@inline function packGroup(R: i32, d: usize, s: usize, ld: usize, kc: i32): void {
+  const end = d + <usize>kc * <usize>(R << 2);
+  const l2 = ld + ld;
+  const l3 = l2 + ld;
+  const l4 = l3 + ld;
+  const l5 = l4 + ld;
+  while (d < end) {
+    store<f32>(d, load<f32>(s));
+    if (R > 1) store<f32>(d, load<f32>(s + ld), 4);
+    if (R > 2) store<f32>(d, load<f32>(s + l2), 8);
+    if (R > 3) store<f32>(d, load<f32>(s + l3), 12);
+    if (R > 4) store<f32>(d, load<f32>(s + l4), 16);
+    if (R > 5) store<f32>(d, load<f32>(s + l5), 20);
+    s += 4;
+    d += <usize>(R << 2);
+  }
+}
+
 /**
  * Packs rows [i0, i1) of op(A) ([m, k]; A stored [k, m] when transA, element stride lda) into
  * `dst`, which receives the packing of all m rows (m * k floats); i0 is a multiple of MC. Each
@@ -115,32 +149,42 @@ export function packA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usi
       const g = (rows + RMAX - 1) / RMAX;
       const base = rows / g;
       const extra = rows % g;
-      let d = dst + ((<usize>k0 * <usize>m + <usize>r0 * <usize>kc) << 2);
-      let row = r0;
-      for (let j = 0; j < g; j++) {
-        const R = base + i32(j < extra);
-        const step = <usize>R << 2;
-        if (transA) {
-          // op(A)[row + r, k0 + p] = A[k0 + p, row + r]: R contiguous floats per step.
-          let s = a + <usize>k0 * ld + (<usize>row << 2);
-          for (let p = 0; p < kc; p++) {
-            for (let r = 0; r < R; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + (<usize>r << 2)));
-            s += ld;
-            d += step;
+      const region = dst + ((<usize>k0 * <usize>m + <usize>r0 * <usize>kc) << 2);
+      if (transA) {
+        // op(A)[r0 + i, k0 + p] = A[k0 + p, r0 + i]: row k0 + p of the stored A holds step p of
+        // every group side by side, so read it once, in order, and deal it out to the groups.
+        let s = a + <usize>k0 * ld + (<usize>r0 << 2);
+        for (let p = 0; p < kc; p++) {
+          let d = region;
+          let src = s;
+          for (let j = 0; j < g; j++) {
+            const R = base + i32(j < extra);
+            const o = d + <usize>p * <usize>(R << 2);
+            if (R == 6) copyRow(6, o, src);
+            else if (R == 5) copyRow(5, o, src);
+            else if (R == 4) copyRow(4, o, src);
+            else if (R == 3) copyRow(3, o, src);
+            else if (R == 2) copyRow(2, o, src);
+            else copyRow(1, o, src);
+            d += <usize>kc * <usize>(R << 2);
+            src += <usize>R << 2;
           }
-        } else {
-          for (let r = 0; r < R; r++) {
-            let s = a + <usize>(row + r) * ld + (<usize>k0 << 2);
-            let o = d + (<usize>r << 2);
-            for (let p = 0; p < kc; p++) {
-              store<f32>(o, load<f32>(s));
-              s += 4;
-              o += step;
-            }
-          }
-          d += <usize>kc * step;
+          s += ld;
         }
-        row += R;
+      } else {
+        let d = region;
+        let s = a + <usize>r0 * ld + (<usize>k0 << 2);
+        for (let j = 0; j < g; j++) {
+          const R = base + i32(j < extra);
+          if (R == 6) packGroup(6, d, s, ld, kc);
+          else if (R == 5) packGroup(5, d, s, ld, kc);
+          else if (R == 4) packGroup(4, d, s, ld, kc);
+          else if (R == 3) packGroup(3, d, s, ld, kc);
+          else if (R == 2) packGroup(2, d, s, ld, kc);
+          else packGroup(1, d, s, ld, kc);
+          d += <usize>kc * <usize>(R << 2);
+          s += <usize>R * ld;
+        }
       }
     }
   }
