@@ -1,14 +1,10 @@
 // Float32 GEMM over panel-packed B and row-group-packed A (matrix-vector products use another
 // layout: gemv.ts).
 //
-// Packed B (op(B) is [k, n]): ceil(n / 8) panels, panel q holding columns 8q .. 8q + 7 as k rows of
-// 8 contiguous floats, columns past n zero-filled. The micro-kernel reads B strictly sequentially,
-// two v128 per k step, and never needs a column tail inside a panel.
-//
-// Packed A (`packA`): the rows of A cut into groups of R rows (R <= RMAX), each group stored as kc
-// steps of R contiguous floats, so a kernel reaches every broadcast operand as one base pointer
-// plus a constant offset. Regions follow the loop order of `gemmPacked`: k blocks of KC, inside
-// them row blocks of MC rows, inside those the groups.
+// Both operands are packed first (pack.ts): B in panels of 8 columns, so the micro-kernel reads B
+// strictly sequentially, two v128 per k step, and never needs a column tail inside a panel; A in
+// groups of R rows stored as kc steps of R contiguous floats, so the kernel reaches every broadcast
+// operand as one base pointer plus a constant offset.
 //
 // The micro-kernel is an R x 8 tile of C in 2R v128 accumulators. What bounds it on Zen 2 (FMA
 // latency 5, two FMA units, so 10 independent chains are needed to keep both busy) under V8 (15
@@ -31,164 +27,8 @@
 // All pointers are byte addresses into the one imported memory; strides are in elements.
 // Nothing here allocates: scratch space (`tile`, RMAX x 8 floats) is handed in by the caller.
 
+import { groupCount, groupRows, KC, MC, PB, PW, RMAX } from './pack';
 import { fma } from './simd';
-
-/** Reduction depth per pass: keeps one B panel slice (KC * PW * 4 bytes) within L1. */
-// @ts-ignore: decorator
-@inline const KC: i32 = 384;
-
-/** Rows of A per block: the packed block (MC * KC * 4 bytes) stays in L2 while all panels pass. */
-// @ts-ignore: decorator
-@inline const MC: i32 = 120;
-
-/** Columns per panel. */
-// @ts-ignore: decorator
-@inline const PW: i32 = 8;
-/** Bytes per k row of a panel. */
-// @ts-ignore: decorator
-@inline const PB: usize = <usize>PW << 2;
-
-/** Tallest tile of this build; see the file comment. */
-// @ts-ignore: decorator
-@inline const RMAX: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
-
-/** The panel width, for the TypeScript side (buffer sizes, splitting by panels). */
-export function panelWidth(): i32 {
-  return PW;
-}
-
-/** Rows per block of `packA` and `gemmPacked`; a split of packA by rows uses multiples of it. */
-export function rowBlock(): i32 {
-  return MC;
-}
-
-/** Packs op(B) ([k, n]; B stored [n, k] when transB) into PW-column panels at `dst`. */
-export function packB(transB: bool, k: i32, n: i32, b: usize, ldb: i32, dst: usize): void {
-  const panels = (n + PW - 1) / PW;
-  const rowStride = <usize>ldb << 2;
-  for (let q = 0; q < panels; q++) {
-    const j0 = q * PW;
-    const w = min(PW, n - j0);
-    const panel = dst + <usize>q * <usize>k * PB;
-    if (!transB) {
-      let src = b + (<usize>j0 << 2);
-      let d = panel;
-      for (let p = 0; p < k; p++) {
-        if (w == PW) {
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
-        } else {
-          memory.fill(d, 0, PB);
-          memory.copy(d, src, <usize>w << 2);
-        }
-        src += rowStride;
-        d += PB;
-      }
-    } else {
-      // op(B)[p, j] = B[j, p]: each source row is one packed column; read it contiguously.
-      if (w < PW) memory.fill(panel, 0, <usize>k * PB);
-      for (let jj = 0; jj < w; jj++) {
-        let src = b + <usize>(j0 + jj) * rowStride;
-        let d = panel + (<usize>jj << 2);
-        for (let p = 0; p < k; p++) {
-          store<f32>(d, load<f32>(src));
-          src += 4;
-          d += PB;
-        }
-      }
-    }
-  }
-}
-
-/** Copies R (1..6) floats from s to d in the widest exact moves (never reads past the R floats). */
-// @ts-ignore: decorator
-@inline function copyRow(R: i32, d: usize, s: usize): void {
-  if (R >= 4) v128.store(d, v128.load(s));
-  if (R == 6) store<u64>(d, load<u64>(s, 16), 16);
-  else if (R == 5) store<f32>(d, load<f32>(s, 16), 16);
-  else if (R == 3) { store<u64>(d, load<u64>(s)); store<f32>(d, load<f32>(s, 8), 8); }
-  else if (R == 2) store<u64>(d, load<u64>(s));
-  else if (R == 1) store<f32>(d, load<f32>(s));
-}
-
-/**
- * One group of R rows (R a literal) from row-major A, rows `ld` bytes apart: kc steps of R floats.
- * One pass over k with R streams in and one out.
- */
-// @ts-ignore: decorator
-@inline function packGroup(R: i32, d: usize, s: usize, ld: usize, kc: i32): void {
-  const end = d + <usize>kc * <usize>(R << 2);
-  const l2 = ld + ld;
-  const l3 = l2 + ld;
-  const l4 = l3 + ld;
-  const l5 = l4 + ld;
-  while (d < end) {
-    store<f32>(d, load<f32>(s));
-    if (R > 1) store<f32>(d, load<f32>(s + ld), 4);
-    if (R > 2) store<f32>(d, load<f32>(s + l2), 8);
-    if (R > 3) store<f32>(d, load<f32>(s + l3), 12);
-    if (R > 4) store<f32>(d, load<f32>(s + l4), 16);
-    if (R > 5) store<f32>(d, load<f32>(s + l5), 20);
-    s += 4;
-    d += <usize>(R << 2);
-  }
-}
-
-/**
- * Packs rows [i0, i1) of op(A) ([m, k]; A stored [k, m] when transA, element stride lda) into
- * `dst`, which receives the packing of all m rows (m * k floats); i0 is a multiple of MC. Each
- * (k block, row block) region starts at float k0 * m + r0 * kc, and holds that block's row groups
- * one after another, each as kc steps of its R rows.
- */
-export function packA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, i0: i32, i1: i32): void {
-  const ld = <usize>lda << 2;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
-    for (let r0 = i0; r0 < i1; r0 += MC) {
-      const rows = min(MC, m - r0);
-      const g = (rows + RMAX - 1) / RMAX;
-      const base = rows / g;
-      const extra = rows % g;
-      const region = dst + ((<usize>k0 * <usize>m + <usize>r0 * <usize>kc) << 2);
-      if (transA) {
-        // op(A)[r0 + i, k0 + p] = A[k0 + p, r0 + i]: row k0 + p of the stored A holds step p of
-        // every group side by side, so read it once, in order, and deal it out to the groups.
-        let s = a + <usize>k0 * ld + (<usize>r0 << 2);
-        for (let p = 0; p < kc; p++) {
-          let d = region;
-          let src = s;
-          for (let j = 0; j < g; j++) {
-            const R = base + i32(j < extra);
-            const o = d + <usize>p * <usize>(R << 2);
-            if (R == 6) copyRow(6, o, src);
-            else if (R == 5) copyRow(5, o, src);
-            else if (R == 4) copyRow(4, o, src);
-            else if (R == 3) copyRow(3, o, src);
-            else if (R == 2) copyRow(2, o, src);
-            else copyRow(1, o, src);
-            d += <usize>kc * <usize>(R << 2);
-            src += <usize>R << 2;
-          }
-          s += ld;
-        }
-      } else {
-        let d = region;
-        let s = a + <usize>r0 * ld + (<usize>k0 << 2);
-        for (let j = 0; j < g; j++) {
-          const R = base + i32(j < extra);
-          if (R == 6) packGroup(6, d, s, ld, kc);
-          else if (R == 5) packGroup(5, d, s, ld, kc);
-          else if (R == 4) packGroup(4, d, s, ld, kc);
-          else if (R == 3) packGroup(3, d, s, ld, kc);
-          else if (R == 2) packGroup(2, d, s, ld, kc);
-          else packGroup(1, d, s, ld, kc);
-          d += <usize>kc * <usize>(R << 2);
-          s += <usize>R * ld;
-        }
-      }
-    }
-  }
-}
 
 /**
  * C[R, 8] (+)= A[R, kc] · panel[kc, 8], A packed as kc steps of R floats; rows of C `cStride`
@@ -341,9 +181,7 @@ export function gemmPacked(
     const acc = accumulate || k0 > 0;
     for (let i0 = 0; i0 < m; i0 += MC) {
       const rows = min(MC, m - i0);
-      const g = (rows + RMAX - 1) / RMAX;
-      const base = rows / g;
-      const extra = rows % g;
+      const g = groupCount(rows);
       const aBlock = ap + ((<usize>k0 * <usize>m + <usize>i0 * <usize>kc) << 2);
       // A block of 1 or 2 rows takes 4 or 2 full panels at a time (wideTile).
       const P = rows == 1 ? 4 : rows == 2 ? 2 : 1;
@@ -364,7 +202,7 @@ export function gemmPacked(
         let a = aBlock;
         let cp = c + <usize>i0 * cStride + (<usize>j0 << 2);
         for (let j = 0; j < g; j++) {
-          const R = base + i32(j < extra);
+          const R = groupRows(rows, g, j);
           if (w >= PW) {
             runTile(R, a, b, kc, cp, cStride, acc);
           } else {

@@ -18,12 +18,9 @@ export {
   gemmTile6,
   gemmWide1,
   gemmWide2,
-  packA,
-  packB,
-  panelWidth,
-  rowBlock,
   sumRows,
 } from './gemm';
+export { packA, packB, panelWidth, rowBlock } from './pack';
 export { gemvRows, packRows } from './gemv';
 export { adamMulti } from './optim';
 export { fmaPeak } from './peak';
