@@ -4,7 +4,7 @@
 // as k rows of PW contiguous floats, columns past n zero-filled.
 //
 // Packed A (op(A) is [m, k]): for each k block of KC and, inside it, each row block of MC rows,
-// the block's rows cut into groups of R <= RMAX rows as evenly as possible (`groups`), each group
+// the block's rows cut into groups of R <= RMAX rows as evenly as possible (`groupCount`, `groupRows`), each group
 // stored as kc steps of its R floats. Region (k0, r0) starts at float k0 * m + r0 * kc.
 //
 // All pointers are byte addresses into the one imported memory; strides are in elements.
