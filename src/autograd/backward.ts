@@ -1,14 +1,15 @@
 import { unscoped } from '../tensor/scope.js';
+import { addLive, copyLive } from '../tensor/sparse-rows.js';
 import { type GradNode, installBackward, Tensor } from '../tensor/tensor.js';
 import { ConfigError, fmtShape, ShapeError } from '../util/errors.js';
 import { sameShape } from '../util/shape.js';
 import { noGrad } from './grad-mode.js';
 
+/** a + b as a new tensor (gradient accumulation); for row-sparse gradients only their rows are read. */
 function addInto(a: Tensor | null, b: Tensor): Tensor {
   if (a === null) return b;
-  const out = a.data.slice();
-  const bd = b.data;
-  for (let i = 0; i < out.length; i++) out[i] += bd[i];
+  const out = copyLive(a);
+  addLive(out, b);
   const sum = new Tensor(out, a.shape);
   sum.sparseRows = unionRows(a.sparseRows, b.sparseRows);
   return sum;
@@ -113,13 +114,11 @@ export function backwardMany(roots: Tensor[], grads: Tensor[]): void {
     if (t.grad === null) {
       // Own the storage (`g` may alias another tensor's data), outside any tidy() scope: the
       // gradient of a parameter outlives the scope its backward ran in.
-      const grad = unscoped(() => new Tensor(g.data.slice(), t.shape));
+      const grad = unscoped(() => new Tensor(copyLive(g), t.shape));
       grad.sparseRows = g.sparseRows;
       t.grad = grad;
     } else {
-      const d = t.grad.data;
-      const gd = g.data;
-      for (let i = 0; i < d.length; i++) d[i] += gd[i];
+      addLive(t.grad.data, g);
       t.grad.sparseRows = unionRows(t.grad.sparseRows, g.sparseRows);
     }
   }

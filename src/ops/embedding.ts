@@ -1,5 +1,5 @@
 import { record1 } from '../autograd/record.js';
-import { allocOut, Tensor } from '../tensor/tensor.js';
+import { allocData, allocOut, Tensor } from '../tensor/tensor.js';
 import { DataError, DTypeError, fmtShape, ShapeError } from '../util/errors.js';
 import { checkShape, numel } from '../util/shape.js';
 import { checkRank, checkTensor } from './_util.js';
@@ -134,7 +134,9 @@ export function embedding(weightIn: Tensor, idsIn: IndexInput, options: Embeddin
   const y = new Tensor(out, [...shape, E]);
   return record1('embedding', [weight], y, (g) => {
     const gd = g.data;
-    const dw = allocOut(V * E, weight.dtype);
+    // A sparse gradient is read by its rows only (sparse-rows.ts): a fresh zeroed array (the
+    // system gives large ones as untouched zero pages) instead of zeroing V·E values of the arena.
+    const dw = options.sparse ? allocData(V * E, weight.dtype) : allocOut(V * E, weight.dtype);
     for (let p = 0; p < n; p++) {
       const id = ids[p];
       if (id === pad) continue;

@@ -1,4 +1,5 @@
-import { Tensor } from '../tensor/tensor.js';
+import { liveRanges } from '../tensor/sparse-rows.js';
+import { type FloatArray, Tensor } from '../tensor/tensor.js';
 import { ConfigError, NumericError } from '../util/errors.js';
 
 export interface ClipGradNormOptions {
@@ -6,15 +7,16 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
-function gradsOf(params: Iterable<Tensor>, where: string): Float32Array[] | Float64Array[] {
-  const out: (Float32Array | Float64Array)[] = [];
+/** The gradients of `params` with the element ranges that may be nonzero (sparse-rows.ts). */
+function gradsOf(params: Iterable<Tensor>, where: string): { d: FloatArray; ranges: [number, number][] }[] {
+  const out: { d: FloatArray; ranges: [number, number][] }[] = [];
   let i = 0;
   for (const p of params) {
     if (!(p instanceof Tensor)) throw new ConfigError(`${where}: params[${i}] is not a Tensor`);
-    if (p.grad) out.push(p.grad.data);
+    if (p.grad) out.push({ d: p.grad.data, ranges: liveRanges(p.grad) });
     i++;
   }
-  return out as Float32Array[] | Float64Array[];
+  return out;
 }
 
 /**
@@ -44,25 +46,25 @@ export function clipGradNorm(
   let total: number;
   if (normType === Number.POSITIVE_INFINITY) {
     total = 0;
-    for (const g of grads) {
-      for (let i = 0; i < g.length; i++) {
-        const a = Math.abs(g[i]);
-        if (a > total || Number.isNaN(a)) total = a;
-        if (Number.isNaN(total)) break;
+    for (const { d, ranges } of grads) {
+      for (const [s, e] of ranges) {
+        for (let i = s; i < e; i++) {
+          const a = Math.abs(d[i]);
+          if (a > total || Number.isNaN(a)) total = a;
+          if (Number.isNaN(total)) break;
+        }
       }
     }
   } else {
     let acc = 0;
-    if (normType === 2) {
-      for (const g of grads) for (let i = 0; i < g.length; i++) acc += g[i] * g[i];
-      total = Math.sqrt(acc);
-    } else if (normType === 1) {
-      for (const g of grads) for (let i = 0; i < g.length; i++) acc += Math.abs(g[i]);
-      total = acc;
-    } else {
-      for (const g of grads) for (let i = 0; i < g.length; i++) acc += Math.abs(g[i]) ** normType;
-      total = acc ** (1 / normType);
+    for (const { d, ranges } of grads) {
+      for (const [s, e] of ranges) {
+        if (normType === 2) for (let i = s; i < e; i++) acc += d[i] * d[i];
+        else if (normType === 1) for (let i = s; i < e; i++) acc += Math.abs(d[i]);
+        else for (let i = s; i < e; i++) acc += Math.abs(d[i]) ** normType;
+      }
     }
+    total = normType === 2 ? Math.sqrt(acc) : normType === 1 ? acc : acc ** (1 / normType);
   }
   if (options.errorIfNonfinite && !Number.isFinite(total)) {
     throw new NumericError(
@@ -71,7 +73,10 @@ export function clipGradNorm(
   }
   const coef = maxNorm / (total + 1e-6);
   // PyTorch multiplies by min(coef, 1) always; a factor of exactly 1 changes nothing, so skip it.
-  if (!(coef >= 1)) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= coef;
+  // Rows outside a sparse gradient's live ranges stay 0, as PyTorch scales only a sparse
+  // gradient's stored values.
+  if (!(coef >= 1))
+    for (const { d, ranges } of grads) for (const [s, e] of ranges) for (let i = s; i < e; i++) d[i] *= coef;
   return total;
 }
 
@@ -81,11 +86,13 @@ export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void
   if (typeof clipValue !== 'number' || !(clipValue >= 0)) {
     throw new ConfigError(`${where}: clipValue must be a number >= 0, got ${JSON.stringify(clipValue)}`);
   }
-  for (const g of gradsOf(params, where)) {
-    for (let i = 0; i < g.length; i++) {
-      const v = g[i];
-      if (v > clipValue) g[i] = clipValue;
-      else if (v < -clipValue) g[i] = -clipValue;
+  for (const { d, ranges } of gradsOf(params, where)) {
+    for (const [s, e] of ranges) {
+      for (let i = s; i < e; i++) {
+        const v = d[i];
+        if (v > clipValue) d[i] = clipValue;
+        else if (v < -clipValue) d[i] = -clipValue;
+      }
     }
   }
 }

@@ -11,6 +11,7 @@
  * `Tensor.backward` already goes through (`installBackward`).
  */
 import { backward } from '../autograd/backward.js';
+import { liveRanges } from '../tensor/sparse-rows.js';
 import { type FloatArray, type GradNode, installBackward, type Tensor } from '../tensor/tensor.js';
 import { NumericError } from '../util/errors.js';
 
@@ -46,8 +47,10 @@ export interface NonFiniteGradient {
 export function findNonFiniteGradient(named: Iterable<[string, Tensor]>): NonFiniteGradient | null {
   for (const [name, p] of named) {
     if (!p.grad) continue;
-    const bad = firstNonFinite(p.grad.data);
-    if (bad) return { name, ...bad };
+    for (const [s, e] of liveRanges(p.grad)) {
+      const bad = firstNonFinite(p.grad.data.subarray(s, e));
+      if (bad) return { name, index: s + bad.index, value: bad.value };
+    }
   }
   return null;
 }

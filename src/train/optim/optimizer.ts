@@ -51,18 +51,6 @@ export interface ParamUpdate<O> {
   index: number;
 }
 
-/** Maximal runs of consecutive rows, as [first, end) pairs. */
-export function rowRuns(rows: Int32Array): [number, number][] {
-  const runs: [number, number][] = [];
-  for (let i = 0; i < rows.length; ) {
-    let j = i + 1;
-    while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
-    runs.push([rows[i], rows[j - 1] + 1]);
-    i = j;
-  }
-  return runs;
-}
-
 /**
  * `a` itself when it is not float32 or already in the backend's memory, else a copy there
  * (`Kernels.allocResident`), so that kernels use it in place from then on; on a backend without

@@ -1,3 +1,4 @@
+import { rowRuns } from '../../tensor/sparse-rows.js';
 import type { FloatArray, Tensor } from '../../tensor/tensor.js';
 import { ConfigError } from '../../util/errors.js';
 import {
@@ -8,7 +9,6 @@ import {
   type ParamGroup,
   type ParamState,
   type Params,
-  rowRuns,
   stateBuffer,
 } from './optimizer.js';
 

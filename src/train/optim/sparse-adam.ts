@@ -1,5 +1,6 @@
 import { kernels } from '../../kernels/registry.js';
 import type { AdamEntry } from '../../kernels/types.js';
+import { rowRuns } from '../../tensor/sparse-rows.js';
 import type { FloatArray, Tensor } from '../../tensor/tensor.js';
 import { ConfigError } from '../../util/errors.js';
 import { ADAM_SPEC } from './adam.js';
@@ -11,7 +12,6 @@ import {
   type Params,
   type ParamUpdate,
   residentCopy,
-  rowRuns,
   stateBuffer,
 } from './optimizer.js';
 
