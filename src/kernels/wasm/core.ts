@@ -108,8 +108,11 @@ export class WasmCore implements Pick<Kernels, 'name' | 'alloc' | 'free'> {
     return a.byteOffset + off * 4;
   }
 
-  /** Returns a scratch block of at least `bytes`, reallocated (doubling) when too small. */
-  private ensureScratch(bytes: number): number {
+  /**
+   * Returns a scratch block of at least `bytes`, reallocated (doubling) when too small. One block
+   * per instance: valid until the next call that takes it (`staged` does).
+   */
+  protected ensureScratch(bytes: number): number {
     if (bytes > this.scratchBytes) {
       if (this.scratch >= 0) this.heap.freeBytes(this.scratch);
       const size = Math.max(roundUp64(bytes), this.scratchBytes * 2);

@@ -220,8 +220,11 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
     const rows = packed.layout === 'rows';
     const pa = this.addr(a, aOff, aLen);
     const pc = this.addr(c, cOff, cLen);
-    if (rows && pa >= 0 && pc >= 0) {
-      this.gemvAt(m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
+    if (pa >= 0 && pc >= 0) {
+      // In place (the per-step path): nothing allocated; the panel kernel packs A into scratch.
+      if (rows) this.gemvAt(m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
+      else
+        this.gemmPackedAt(false, m, n, k, pa, lda, this.ensureScratch(m * k * 4), packed.ptr, pc, ldc, acc);
       return;
     }
     const ops: Operand[] = [

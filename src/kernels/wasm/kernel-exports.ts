@@ -15,7 +15,7 @@ export interface KernelExports {
   packB(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
   packRows(transB: number, k: number, n: number, b: number, ldb: number, dst: number): void;
   gemvRows(n: number, k: number, a: number, bp: number, c: number, accumulate: number, tile: number): void;
-  /** Packs rows [i0, i1) of op(A) ([m, k]) into the m * k floats at `dst` (layout: assembly/gemm.ts). */
+  /** Packs rows [i0, i1) of op(A) ([m, k]) into the m * k floats at `dst` (layout: assembly/pack.ts). */
   packA(
     transA: number,
     m: number,
