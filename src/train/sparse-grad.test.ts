@@ -14,6 +14,7 @@ import { addLive, copyLive, liveRanges, rowRuns } from '../tensor/sparse-rows.js
 import { type Tensor, tensor } from '../tensor/tensor.js';
 import { clipGradNorm, clipGradValue } from './clip.js';
 import { findNonFiniteGradient } from './nan-guard.js';
+import { SparseAdam } from './optim/sparse-adam.js';
 
 const V = 12;
 const E = 3;
@@ -117,5 +118,25 @@ describe('row-sparse gradients', () => {
     assert.equal(bad?.name, 'emb');
     assert.equal(bad?.index, 5 * E + 2);
     assert.ok(Number.isNaN(bad?.value));
+  });
+
+  it('zeroGrad(false) leaves a sparse gradient with no rows: the next step moves only its own rows', () => {
+    const runs = [true, false].map((setToNone) => {
+      const w = weight();
+      const opt = new SparseAdam([w], { lr: 0.1 });
+      for (const ids of [
+        [1, 4],
+        [6, 9],
+      ]) {
+        run(w, true, ids, [ids[0]], 1);
+        opt.step();
+        opt.zeroGrad(setToNone);
+      }
+      return w;
+    });
+    const [none, zeroed] = runs;
+    assert.deepEqual(Array.from(zeroed.grad!.sparseRows!), []);
+    assert.ok(zeroed.grad!.data.every((v) => v === 0));
+    assert.deepEqual(Array.from(zeroed.data), Array.from(none.data));
   });
 });

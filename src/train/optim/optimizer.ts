@@ -1,4 +1,5 @@
 import type { Kernels } from '../../kernels/types.js';
+import { liveRanges } from '../../tensor/sparse-rows.js';
 import { allocData, type FloatArray, Tensor } from '../../tensor/tensor.js';
 import { CheckpointError, ConfigError, fmtShape, ShapeError } from '../../util/errors.js';
 
@@ -230,8 +231,13 @@ export abstract class Optimizer<O extends BaseOptions> {
   zeroGrad(setToNone = true): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (setToNone) p.grad = null;
-        else p.grad?.data.fill(0);
+        if (setToNone || !p.grad) p.grad = null;
+        else if (p.grad.sparseRows) {
+          // A row-sparse gradient keeps no rows (as a zeroed sparse tensor in PyTorch), so the
+          // next backward marks only the rows it uses.
+          for (const [s, e] of liveRanges(p.grad)) p.grad.data.fill(0, s, e);
+          p.grad.sparseRows = new Int32Array(0);
+        } else p.grad.data.fill(0);
       }
     }
   }
