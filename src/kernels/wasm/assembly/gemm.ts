@@ -9,9 +9,11 @@
 // The micro-kernel is an R x 8 tile of C in 2R v128 accumulators. What bounds it on Zen 2 (FMA
 // latency 5, two FMA units, so 10 independent chains are needed to keep both busy) under V8 (15
 // allocatable xmm registers, xmm15 is scratch):
-// - R = 6 in the relaxed build: 12 accumulators + 2 B vectors + 1 broadcast = 15 registers. 5 x 8
-//   (10 chains) and 6 x 8 run at 95-97% of the measured FMA peak; the former 3 x 12 tile over
-//   row pointers reached 79% (9 chains, and three pointer increments per k step).
+// - R = 6 in the relaxed build: 12 accumulators + 2 B vectors + 1 broadcast = 15 registers (V8
+//   loads each broadcast next to its multiply-adds). 5 x 8 (10 chains) and 6 x 8 ran at 95-97% of
+//   the measured FMA peak in a harness (30 rows), the whole GEMM at 32 x 320 x 1024 at 89-91%; the
+//   former 3 x 12 tile over row pointers reached 79% (9 chains, three pointer increments per step).
+//   Each broadcast at a nonzero offset still costs V8 a `lea`: 30 instructions per 12 FMAs.
 // - R = 5 in the plain-SIMD build: each mul + add needs a temporary register, so 6 x 8 spills.
 // - Rows are grouped as evenly as possible (m = 32 runs as 6, 6, 5, 5, 5, 5), so small tails that
 //   would run on few chains are avoided wherever m allows.
