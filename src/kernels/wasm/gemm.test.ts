@@ -166,6 +166,25 @@ for (const [build, wk] of builds) {
       }
     });
 
+    it('gemmPacked with k = 0 zeroes C, or leaves it with accumulate, in place and staged', () => {
+      const packed = wk.packB(true, 0, 20, new Float32Array(0), 0, 0);
+      for (const inside of [true, false]) {
+        const A = inside ? (wk.alloc(3, 'float32') as Float32Array) : new Float32Array(3);
+        const C = filled(wk, 3 * 20, inside, rng(5));
+        const before = Float32Array.from(C);
+        wk.gemmPacked(3, A, 0, 0, packed, C, 0, 20, true);
+        assert.deepEqual(C, before, `accumulate, inside=${inside}`);
+        wk.gemmPacked(3, A, 0, 0, packed, C, 0, 20, false);
+        assert.ok(
+          C.every((v) => v === 0),
+          `overwrite, inside=${inside}`,
+        );
+        wk.free(A);
+        wk.free(C);
+      }
+      packed.dispose();
+    });
+
     it('gives a row the same bits wherever it falls: any tile height, row block or panel grouping', () => {
       const rand = rng(13);
       // m = 1..13 cover every tile height (groups of up to 6 rows in the relaxed build, 5 in the

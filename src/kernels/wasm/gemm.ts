@@ -224,7 +224,19 @@ export class WasmGemm extends WasmCore implements Pick<Kernels, 'gemm' | 'packB'
       // In place (the per-step path): nothing allocated; the panel kernel packs A into scratch.
       if (rows) this.gemvAt(m, n, k, pa, lda, packed.ptr, pc, ldc, acc);
       else
-        this.gemmPackedAt(false, m, n, k, pa, lda, this.ensureScratch(m * k * 4), packed.ptr, pc, ldc, acc);
+        this.gemmPackedAt(
+          false,
+          m,
+          n,
+          k,
+          pa,
+          lda,
+          this.ensureScratch(Math.max(64, m * k * 4)),
+          packed.ptr,
+          pc,
+          ldc,
+          acc,
+        );
       return;
     }
     const ops: Operand[] = [
